@@ -1,0 +1,41 @@
+# The two commands of the quickstart are `make run` and `make test`; each sets up
+# .venv inside the repository first when it is missing or older than pyproject.toml.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_HOME := $(CURDIR)/.demo
+
+.PHONY: run test lint format bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "csf needs Python 3.11 or newer (PYTHON=$(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@rm -rf $(DEMO_HOME)
+	CSF_HOME=$(DEMO_HOME) CSF_CONFIG=/dev/null $(BIN)/csf demo
+	CSF_HOME=$(DEMO_HOME) CSF_CONFIG=/dev/null $(BIN)/csf list
+	CSF_HOME=$(DEMO_HOME) CSF_CONFIG=/dev/null $(BIN)/csf next
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_HOME) build dist *.egg-info

@@ -1,0 +1,2 @@
+from compelling_cli.cli import main
+main()
