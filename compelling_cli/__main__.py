@@ -1,2 +1,3 @@
 from compelling_cli.cli import main
+
 main()

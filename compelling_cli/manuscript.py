@@ -13,7 +13,18 @@ from .errors import ExtractionError
 
 #: File name endings taken for a manuscript when they come as an attachment.
 MANUSCRIPT_SUFFIXES = frozenset(
-    {".docx", ".doc", ".odt", ".rtf", ".pdf", ".txt", ".md", ".markdown", ".html", ".htm"}
+    {
+        ".docx",
+        ".doc",
+        ".odt",
+        ".rtf",
+        ".pdf",
+        ".txt",
+        ".md",
+        ".markdown",
+        ".html",
+        ".htm",
+    }
 )
 
 

@@ -42,8 +42,12 @@ class State(IntEnum):
 #: Where each state may go. A decided or withdrawn story stays where it is unless the
 #: editor forces the change.
 TRANSITIONS: Mapping[State, frozenset[State]] = {
-    State.UNREAD: frozenset({State.HELD, State.REJECTED, State.ACCEPTED, State.WITHDRAWN}),
-    State.HELD: frozenset({State.UNREAD, State.REJECTED, State.ACCEPTED, State.WITHDRAWN}),
+    State.UNREAD: frozenset(
+        {State.HELD, State.REJECTED, State.ACCEPTED, State.WITHDRAWN}
+    ),
+    State.HELD: frozenset(
+        {State.UNREAD, State.REJECTED, State.ACCEPTED, State.WITHDRAWN}
+    ),
     State.QUARANTINED: frozenset({State.UNREAD, State.REJECTED}),
     State.REJECTED: frozenset(),
     State.ACCEPTED: frozenset({State.WITHDRAWN}),
@@ -149,7 +153,8 @@ class Submission:
     def from_record(cls, record: Mapping[str, Any]) -> Submission:
         """A submission from a stored record; absent attributes take their defaults."""
         notes = [
-            Note(at=int(n["at"]), text=str(n["text"])) for n in record.get("notes") or ()
+            Note(at=int(n["at"]), text=str(n["text"]))
+            for n in record.get("notes") or ()
         ]
 
         def optional_int(name: str) -> int | None:

@@ -1,0 +1,274 @@
+"""Commands that bring submissions in and show them: ingest, next, read, show, list."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from ..model import State, Submission, iso
+from .app import age, app, print_json, session
+
+JSON = typer.Option(False, "--json", help="Print one JSON document instead.")
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(
+        ..., metavar="PATH...", help=".eml files, directories of them, mbox files."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Turn email messages into submissions, and send their confirmations.
+
+    Each message is stored whole with its parts; the author gets a confirmation and the
+    editor a notification. The same message given twice is one submission.
+
+    Example: csf ingest ~/Mail/submissions.mbox new-story.eml
+    """
+    from ..ingest import find_messages, ingest_message
+
+    run = session(ctx)
+    results, failures = [], 0
+    for source in find_messages(paths):
+        if source.error is not None:
+            typer.echo(f"csf: error: {source.error}", err=True)
+            failures += 1
+            continue
+        assert source.raw is not None
+        done = ingest_message(source.raw, run.store, run.outbox, run.settings)
+        sub = done.submission
+        results.append({**sub.to_json(), "created": done.created, "sent": done.sent})
+        if not as_json:
+            note = "" if done.created else "  (already in the library)"
+            run.console.print(
+                _line(sub.id, f"{sub.state.label:<11}", sub.title) + note,
+                soft_wrap=True,
+            )
+    if as_json:
+        print_json(results)
+    elif len(results) > 1:
+        new = sum(1 for r in results if r["created"])
+        typer.echo(
+            f"{len(results)} messages: {new} new, {len(results) - new} already in"
+        )
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command("next")
+def next_(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """Show the oldest unread submission: the one to read next.
+
+    Later commands given no id act on it.
+
+    Example: csf next && csf read
+    """
+    run = session(ctx)
+    sub = run.store.next_unread()
+    if sub is None:
+        if as_json:
+            print_json(None)
+        else:
+            typer.echo("The queue is empty: no unread submissions.")
+        return
+    run.remember(sub.id)
+    if as_json:
+        print_json(sub.to_json())
+        return
+    _summary(run.console, sub)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    sub_id: str = typer.Argument(
+        None, metavar="[ID]", help="Defaults to the last shown."
+    ),
+    raw: bool = typer.Option(False, "--raw", help="Write the original message, as is."),
+    as_json: bool = JSON,
+) -> None:
+    """Show a submission's record, or with --raw its original message.
+
+    Example: csf show 3fk2q8x9ab --raw > story.eml
+    """
+    run = session(ctx)
+    sub = run.store.get(run.resolve(sub_id))
+    run.remember(sub.id)
+    if raw:
+        data = run.store.read_part(sub.id, "raw.eml")
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    if as_json:
+        print_json(sub.to_json())
+        return
+    _summary(run.console, sub, full=True)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    state: str = typer.Option(
+        None, "--state", metavar="NAME", help="Only this state: unread, held, ..."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """List submissions, newest last.
+
+    Example: csf list --state held
+    """
+    run = session(ctx)
+    wanted = State.parse(state) if state else None
+    subs = list(run.store.list(wanted))
+    if as_json:
+        print_json([sub.to_json() for sub in subs])
+        return
+    if not subs:
+        typer.echo("No submissions" + (f" are {wanted.label}." if wanted else " yet."))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..render import sanitize
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("id", "received", "state", "words", "author", "title"):
+        table.add_column(column, justify="right" if column == "words" else "left")
+    for sub in subs:
+        table.add_row(
+            sub.id,
+            sub.received_at.strftime("%Y-%m-%d"),
+            sub.state.label,
+            f"{sub.word_count:,}",
+            Text(sanitize(sub.author or sub.email), overflow="ellipsis", no_wrap=True),
+            Text(sanitize(sub.title), overflow="ellipsis", no_wrap=True),
+        )
+    run.console.print(table)
+
+
+@app.command()
+def read(
+    ctx: typer.Context,
+    sub_id: str = typer.Argument(
+        None, metavar="[ID]", help="Defaults to the last shown."
+    ),
+    plain: bool = typer.Option(False, "--plain", help="No styles at all."),
+    width: int = typer.Option(72, "--width", min=20, help="Columns of text."),
+    pager: bool = typer.Option(
+        True, "--pager/--no-pager", help="Page on a terminal through $PAGER."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Read a submission's manuscript in the terminal.
+
+    Example: csf next && csf read
+    """
+    from ..manuscript import extract
+    from ..render import manuscript_to_plain
+
+    run = session(ctx)
+    sub = run.store.get(run.resolve(sub_id))
+    run.remember(sub.id)
+    name = sub.manuscript or "body.txt"
+    story = extract(run.store.read_part(sub.id, name), name)
+    if as_json:
+        print_json({"submission": sub.to_json(), "text": story.text})
+        return
+    text = manuscript_to_plain(story, width=width)
+    header = _header_text(sub)
+    _page(header + "\n" + text, pager and sys.stdout.isatty())
+
+
+def _page(text: str, use_pager: bool) -> None:
+    if use_pager:
+        command = shlex.split(os.environ.get("PAGER") or "less -R")
+        try:
+            subprocess.run(command, input=text.encode(), check=False)
+            return
+        except OSError:
+            pass  # no pager installed: print instead
+    typer.echo(text, nl=False)
+
+
+def _header_text(sub: Submission) -> str:
+    from ..render import sanitize
+
+    who = sanitize(sub.author or sub.email)
+    lines = [
+        sanitize(sub.title),
+        f"by {who}",
+        f"{sub.word_count:,} words · received {sub.received_at:%Y-%m-%d} · "
+        f"{sub.state.label} · {sub.id}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _line(*fields: str):
+    from rich.text import Text
+
+    from ..render import sanitize
+
+    return Text("  ".join(sanitize(f) for f in fields))
+
+
+def _summary(console, sub: Submission, *, full: bool = False) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..render import sanitize
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    author = sub.author + f" <{sub.email}>" if sub.author else sub.email
+    rows = [
+        ("id", sub.id),
+        ("title", sub.title),
+        ("author", author),
+        ("words", f"{sub.word_count:,}"),
+        ("received", f"{iso(sub.timestamp)} ({age(sub.received_at)})"),
+        ("state", sub.state.label),
+    ]
+    if full:
+        rows += [("subject", sub.subject), ("message id", sub.message_id)]
+        if sub.decided_at:
+            rows.append(
+                ("decided", f"{iso(sub.decided_at)} ({sub.letter or 'no letter'})")
+            )
+        if sub.reason:
+            rows.append(("reason", sub.reason))
+        rows += [("parts", ", ".join(sub.parts)), ("manuscript", sub.manuscript or "")]
+        rows += [("note", f"{iso(n.at)}  {n.text}") for n in sub.notes]
+    for label, value in rows:
+        grid.add_row(label, Text(sanitize(value)))
+    console.print(grid)
+
+
+@app.command()
+def demo(
+    directory: Path = typer.Argument(
+        None, metavar="[DIR]", help="Where to build it; defaults to a demo directory."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Build a demo library from sample submissions, through the normal ingest.
+
+    It never touches your own library: it lives in DIR, or in csf's data directory
+    under demo/. Building it again starts it afresh.
+
+    Example: csf demo /tmp/slush && csf --home /tmp/slush next
+    """
+    from ..demo.builder import build_demo
+
+    library = build_demo(directory)
+    if as_json:
+        print_json({"home": str(library.home), "submissions": library.count})
+        return
+    typer.echo(f"Demo library with {library.count} submissions in {library.home}")
+    typer.echo(f"Try: csf --home {shlex.quote(str(library.home))} next")

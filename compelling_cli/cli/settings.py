@@ -1,0 +1,58 @@
+"""Commands about csf itself: config and setup."""
+
+from __future__ import annotations
+
+import typer
+
+from ..config import OPTIONS
+from .app import app, print_json, session
+
+
+@app.command()
+def config(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """Show each effective setting and where it came from.
+
+    Settings come from flags, then CSF_* environment variables, then the config file,
+    then defaults.
+
+    Example: CSF_MAGAZINE="Night Harbor" csf config
+    """
+    settings = session(ctx).settings
+    rows = [
+        {
+            "name": option.name,
+            "env": option.env,
+            "value": settings.values[option.name],
+            "source": settings.sources[option.name],
+        }
+        for option in OPTIONS
+    ]
+    if as_json:
+        print_json({"config_file": str(settings.config_path), "settings": rows})
+        return
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("setting", "value", "from"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["name"], row["value"] or "-", row["source"])
+    session(ctx).console.print(table)
+    typer.echo(f"config file: {settings.config_path}")
+
+
+@app.command()
+def setup(ctx: typer.Context) -> None:
+    """Create what csf needs and is missing: locally, the library directory.
+
+    Running it again changes nothing.
+
+    Example: csf --home ~/slush setup
+    """
+    run = session(ctx)
+    store = run.store
+    typer.echo(f"The library is ready at {run.settings.home_path}")
+    del store

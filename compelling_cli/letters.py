@@ -1,0 +1,148 @@
+"""Letters: the confirmation, the editor's notification and the decisions.
+
+A template is a text file whose first line is ``Subject: ...``, then a blank line, then
+the body, with ``$fields``. The defaults ship in ``templates/``; a file of the same name
+in ``<library>/letters/`` overrides one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from .config import Settings
+from .errors import ConfigError
+from .model import Submission
+
+FIELDS = (
+    "author",
+    "title",
+    "magazine",
+    "editor",
+    "id",
+    "received",
+    "subject",
+    "email",
+    "word_count",
+    "state",
+)
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A rendered letter, before it becomes a message."""
+
+    name: str
+    subject: str
+    body: str
+
+
+def template_text(name: str, settings: Settings) -> str:
+    """The template called ``name``: the editor's own if present, else the default."""
+    override = settings.home_path / "letters" / f"{name}.txt"
+    try:
+        return override.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        pass
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the letter {override}: {exc}") from exc
+    try:
+        return (resources.files(__package__) / "templates" / f"{name}.txt").read_text(
+            encoding="utf-8"
+        )
+    except FileNotFoundError:
+        raise ConfigError(f"there is no letter called {name!r}") from None
+
+
+def fields_for(submission: Submission, settings: Settings) -> dict[str, str]:
+    """The values a template can use, each reduced to one clean line."""
+    values = {
+        "author": submission.author or "Author",
+        "title": submission.title or "your story",
+        "magazine": settings.magazine_name,
+        "editor": settings.editor or "The editors",
+        "id": submission.id,
+        "received": submission.received_at.strftime("%-d %B %Y"),
+        "subject": submission.subject or submission.title or "your submission",
+        "email": submission.email,
+        "word_count": f"{submission.word_count:,}",
+        "state": submission.state.label,
+    }
+    return {key: one_line(value) for key, value in values.items()}
+
+
+def render(name: str, submission: Submission, settings: Settings) -> Letter:
+    """The letter ``name`` filled in for ``submission``."""
+    text = template_text(name, settings)
+    try:
+        filled = Template(text).substitute(fields_for(submission, settings))
+    except (KeyError, ValueError) as exc:
+        known = ", ".join("$" + f for f in FIELDS)
+        raise ConfigError(
+            f"the letter {name!r} uses an unknown field {exc}", f"known fields: {known}"
+        ) from None
+    head, _, body = filled.partition("\n\n")
+    subject = (
+        head.removeprefix("Subject:").strip() if head.startswith("Subject:") else ""
+    )
+    if not subject:
+        body = filled
+    return Letter(name=name, subject=one_line(subject), body=body.strip() + "\n")
+
+
+def one_line(text: str) -> str:
+    """``text`` without line breaks or control characters, so no header can be forged."""
+    return " ".join(_UNSAFE.sub(" ", text).split())
+
+
+def compose(
+    letter: Letter,
+    to: str,
+    settings: Settings,
+    *,
+    to_name: str = "",
+    reply_to: Submission | None = None,
+) -> EmailMessage:
+    """The letter as a message; with ``reply_to``, in that author's thread."""
+    message = EmailMessage()
+    sender = settings.sender
+    message["From"] = _address(
+        settings.magazine_name if settings.magazine else "", sender
+    )
+    message["To"] = _address(to_name, to)
+    message["Subject"] = letter.subject
+    message["Date"] = format_datetime(datetime.now(UTC), usegmt=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    if settings.editor_email:
+        message["Reply-To"] = settings.editor_email
+    if reply_to is not None:
+        message["Auto-Submitted"] = (
+            "auto-replied" if letter.name == "confirmation" else "no"
+        )
+        message["X-CSF-Submission"] = reply_to.id
+        if reply_to.message_id:
+            message_id = one_line(reply_to.message_id)
+            message["In-Reply-To"] = message_id
+            message["References"] = message_id
+    message["X-CSF-Letter"] = letter.name
+    message.set_content(letter.body)
+    return message
+
+
+def _address(name: str, address: str) -> Address:
+    username, _, domain = one_line(address).rpartition("@")
+    return Address(display_name=one_line(name), username=username, domain=domain)
+
+
+def default_letters() -> list[str]:
+    """The names of the letters that ship with csf."""
+    folder = resources.files(__package__) / "templates"
+    return sorted(Path(entry.name).stem for entry in folder.iterdir())

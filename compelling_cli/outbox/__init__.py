@@ -1,0 +1,18 @@
+"""Where outgoing mail goes: one interface, a Maildir by default."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .base import Outbox
+from .maildir import MaildirOutbox
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+__all__ = ["MaildirOutbox", "Outbox", "open_outbox"]
+
+
+def open_outbox(settings: Settings) -> Outbox:
+    """The outbox the settings name: for now, the Maildir in the library."""
+    return MaildirOutbox(settings.home_path / "outbox")

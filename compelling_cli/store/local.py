@@ -1,0 +1,281 @@
+"""The local library: records in SQLite (WAL mode), parts as files beside it.
+
+Layout under the library directory::
+
+    library.sqlite3                 the records
+    submissions/<id>/raw.eml        the parts, named as in the AWS bucket
+    submissions/<id>/attachments/...
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..errors import NotFound, StoreError
+from ..model import ID_LENGTH, Note, State, Submission
+from .base import Store
+
+DATABASE = "library.sqlite3"
+PARTS = "submissions"
+_SCHEMA_VERSION = 1
+_LIST_COLUMNS = ("s3_postfixes", "notes", "sent")
+_COLUMNS = (
+    "id",
+    "email",
+    "evaluation_state",
+    "timestamp",
+    "author",
+    "title",
+    "subject",
+    "message_id",
+    "word_count",
+    "s3_postfixes",
+    "manuscript",
+    "decided_at",
+    "letter",
+    "notes",
+    "reason",
+    "automatic",
+    "sent",
+)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    evaluation_state INTEGER NOT NULL DEFAULT 0,
+    timestamp INTEGER NOT NULL,
+    author TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT '',
+    subject TEXT NOT NULL DEFAULT '',
+    message_id TEXT NOT NULL DEFAULT '',
+    word_count INTEGER NOT NULL DEFAULT 0,
+    s3_postfixes TEXT NOT NULL DEFAULT '[]',
+    manuscript TEXT,
+    decided_at INTEGER,
+    letter TEXT,
+    notes TEXT NOT NULL DEFAULT '[]',
+    reason TEXT,
+    automatic TEXT,
+    sent TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS submissions_state_timestamp
+    ON submissions (evaluation_state, timestamp);
+CREATE INDEX IF NOT EXISTS submissions_email ON submissions (email);
+"""
+
+
+class LocalStore(Store):
+    """A library directory that needs no account and no server."""
+
+    def __init__(self, home: Path, *, timeout: float = 5.0) -> None:
+        self.home = Path(home)
+        self.parts_dir = self.home / PARTS
+        try:
+            self.parts_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the library at {self.home}: {exc.strerror or exc}",
+                "set CSF_HOME to a directory you can write",
+            ) from exc
+        self.path = self.home / DATABASE
+        with self._errors():
+            self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            if self.db.execute("PRAGMA user_version").fetchone()[0] < _SCHEMA_VERSION:
+                self.db.executescript(_SCHEMA)
+                self.db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn SQLite's failures into one-line errors that say what to do."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(
+                    f"the library at {self.home} is locked by another csf",
+                    "try again when it has finished",
+                ) from exc
+            raise StoreError(
+                f"the library at {self.home} cannot be used: {exc}"
+            ) from exc
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"the library at {self.path} is damaged: {exc}",
+                "restore it from a backup or move it away",
+            ) from exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._errors():
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def add(self, submission: Submission, parts: Mapping[str, bytes]) -> bool:
+        with self._errors():
+            if self._row(submission.id) is not None:
+                return False
+        folder = self.parts_dir / submission.id
+        for name, data in parts.items():
+            _write_atomically(self._part_path(folder, name), data)
+
+        record = _to_row(submission)
+        placeholders = ", ".join("?" for _ in _COLUMNS)
+        with self._transaction() as db:
+            cursor = db.execute(
+                f"INSERT INTO submissions ({', '.join(_COLUMNS)}) "
+                f"VALUES ({placeholders}) ON CONFLICT (id) DO NOTHING",
+                [record[c] for c in _COLUMNS],
+            )
+        return cursor.rowcount == 1
+
+    def get(self, sub_id: str) -> Submission:
+        with self._errors():
+            row = self._row(sub_id.strip().lower())
+        if row is None:
+            raise NotFound(
+                f"no submission has the id {sub_id!r}", "csf list shows the ids"
+            )
+        return _from_row(row)
+
+    def _row(self, sub_id: str) -> sqlite3.Row | None:
+        row = self.db.execute(
+            "SELECT * FROM submissions WHERE id = ?", (sub_id,)
+        ).fetchone()
+        if row is None and 4 <= len(sub_id) < ID_LENGTH:
+            # A unique prefix will do, as with git's short hashes.
+            rows = self.db.execute(
+                "SELECT * FROM submissions WHERE id >= ? AND id < ? LIMIT 2",
+                (sub_id, sub_id + "\U0010ffff"),
+            ).fetchall()
+            row = rows[0] if len(rows) == 1 else None
+        return row
+
+    def next_unread(self) -> Submission | None:
+        with self._errors():
+            row = self.db.execute(
+                "SELECT * FROM submissions WHERE evaluation_state = ? "
+                "ORDER BY timestamp, id LIMIT 1",
+                (int(State.UNREAD),),
+            ).fetchone()
+        return None if row is None else _from_row(row)
+
+    def list(self, state: State | None = None) -> Iterator[Submission]:
+        query, args = "SELECT * FROM submissions", ()
+        if state is not None:
+            query, args = query + " WHERE evaluation_state = ?", (int(state),)
+        with self._errors():
+            rows = self.db.execute(query + " ORDER BY timestamp, id", args).fetchall()
+        return (_from_row(row) for row in rows)
+
+    def transition(
+        self,
+        sub_id: str,
+        expected: State,
+        target: State,
+        *,
+        at: int,
+        letter: str | None = None,
+    ) -> Submission:
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE submissions SET evaluation_state = ?, decided_at = ?, letter = ? "
+                "WHERE id = ? AND evaluation_state = ?",
+                (int(target), at, letter, sub_id, int(expected)),
+            )
+        if cursor.rowcount != 1:
+            raise self._moved(sub_id, expected)
+        return self.get(sub_id)
+
+    def add_note(self, sub_id: str, note: Note) -> Submission:
+        with self._transaction() as db:
+            row = db.execute("SELECT notes FROM submissions WHERE id = ?", (sub_id,))
+            found = row.fetchone()
+            if found is None:
+                raise NotFound(f"no submission has the id {sub_id!r}")
+            notes = json.loads(found[0]) + [{"at": note.at, "text": note.text}]
+            db.execute(
+                "UPDATE submissions SET notes = ? WHERE id = ?",
+                (json.dumps(notes), sub_id),
+            )
+        return self.get(sub_id)
+
+    def mark_sent(self, sub_id: str, kind: str) -> None:
+        with self._transaction() as db:
+            found = db.execute("SELECT sent FROM submissions WHERE id = ?", (sub_id,))
+            row = found.fetchone()
+            if row is None:
+                raise NotFound(f"no submission has the id {sub_id!r}")
+            sent = json.loads(row[0])
+            if kind not in sent:
+                db.execute(
+                    "UPDATE submissions SET sent = ? WHERE id = ?",
+                    (json.dumps([*sent, kind]), sub_id),
+                )
+
+    def read_part(self, sub_id: str, name: str) -> bytes:
+        path = self._part_path(self.parts_dir / sub_id, name)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"{sub_id} has no part {name!r}") from None
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+    def part_path(self, sub_id: str, name: str) -> Path:
+        """Where a part lives on disk."""
+        return self._part_path(self.parts_dir / sub_id, name)
+
+    @staticmethod
+    def _part_path(folder: Path, name: str) -> Path:
+        path = (folder / name).resolve()
+        if not path.is_relative_to(folder.resolve()):
+            raise StoreError(f"refusing a part name that leaves the library: {name!r}")
+        return path
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _to_row(submission: Submission) -> dict[str, Any]:
+    record = submission.to_record()
+    for column in _LIST_COLUMNS:
+        record[column] = json.dumps(record[column], ensure_ascii=False)
+    return record
+
+
+def _from_row(row: sqlite3.Row) -> Submission:
+    record = dict(row)
+    for column in _LIST_COLUMNS:
+        record[column] = json.loads(record[column] or "[]")
+    return Submission.from_record(record)
