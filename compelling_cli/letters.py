@@ -99,7 +99,7 @@ def render(name: str, submission: Submission, settings: Settings) -> Letter:
 
 
 def one_line(text: str) -> str:
-    """``text`` without line breaks or control characters, so no header can be forged."""
+    """``text`` without line breaks or control characters: no header forged."""
     return " ".join(_UNSAFE.sub(" ", text).split())
 
 

@@ -6,6 +6,7 @@ as a quarantined submission with the reason, and the raw bytes are kept as a par
 
 from __future__ import annotations
 
+import contextlib
 import mimetypes
 import re
 import time
@@ -62,7 +63,7 @@ def looks_like_message(raw: bytes) -> bool:
 
 
 def parse_message(raw: bytes, *, now: float | None = None) -> ParsedMessage:
-    """The submission carried by ``raw``; quarantined, with the reason, if unreadable."""
+    """The submission in ``raw``; quarantined, with the reason, if unreadable."""
     now = time.time() if now is None else now
     sub_id = submission_id(raw)
     try:
@@ -296,10 +297,8 @@ def _filename(part: Message) -> str | None:
     if name and "=?" in name:
         from email.header import decode_header, make_header
 
-        try:
+        with contextlib.suppress(Exception):
             name = str(make_header(decode_header(name)))
-        except Exception:
-            pass
     return name
 
 

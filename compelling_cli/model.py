@@ -56,7 +56,7 @@ TRANSITIONS: Mapping[State, frozenset[State]] = {
 
 
 def check_transition(current: State, target: State, *, force: bool = False) -> None:
-    """Raise TransitionError unless a submission in ``current`` may move to ``target``."""
+    """Raise TransitionError unless ``current`` may move to ``target``."""
     if current == target:
         raise TransitionError(f"the submission is already {current.label}")
     if force or target in TRANSITIONS[current]:

@@ -45,7 +45,7 @@ def sample_messages() -> list[tuple[str, bytes]]:
 
 
 def build_demo(directory: Path | None = None) -> DemoLibrary:
-    """Build the demo library in ``directory`` afresh; refuse any other library there."""
+    """Build the demo library in ``directory`` afresh; refuse any other library."""
     from ..ingest import ingest_message
     from ..outbox import open_outbox
     from ..store.local import LocalStore

@@ -42,7 +42,7 @@ class Store(ABC):
         at: int,
         letter: str | None = None,
     ) -> Submission:
-        """Move a submission from ``expected`` to ``target``; ConflictError if it moved."""
+        """Move from ``expected`` to ``target``; ConflictError if it moved meanwhile."""
 
     @abstractmethod
     def add_note(self, sub_id: str, note: Note) -> Submission:

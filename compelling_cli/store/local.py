@@ -196,8 +196,8 @@ class LocalStore(Store):
     ) -> Submission:
         with self._transaction() as db:
             cursor = db.execute(
-                "UPDATE submissions SET evaluation_state = ?, decided_at = ?, letter = ? "
-                "WHERE id = ? AND evaluation_state = ?",
+                "UPDATE submissions SET evaluation_state = ?, decided_at = ?, "
+                "letter = ? WHERE id = ? AND evaluation_state = ?",
                 (int(target), at, letter, sub_id, int(expected)),
             )
         if cursor.rowcount != 1:
@@ -210,7 +210,7 @@ class LocalStore(Store):
             found = row.fetchone()
             if found is None:
                 raise NotFound(f"no submission has the id {sub_id!r}")
-            notes = json.loads(found[0]) + [{"at": note.at, "text": note.text}]
+            notes = [*json.loads(found[0]), {"at": note.at, "text": note.text}]
             db.execute(
                 "UPDATE submissions SET notes = ? WHERE id = ?",
                 (json.dumps(notes), sub_id),
