@@ -19,6 +19,7 @@ from string import Template
 
 from .config import Settings
 from .errors import ConfigError
+from .mail import decode_words
 from .model import Submission
 
 FIELDS = (
@@ -99,8 +100,14 @@ def render(name: str, submission: Submission, settings: Settings) -> Letter:
 
 
 def one_line(text: str) -> str:
-    """``text`` without line breaks or control characters: no header forged."""
-    return " ".join(_UNSAFE.sub(" ", text).split())
+    """``text`` without line breaks or control characters: no header forged.
+
+    Encoded words (``=?utf-8?q?...?=``) are decoded first: the generator would decode
+    them again on the way out, line breaks included.
+    """
+    if "=?" in text:
+        text = decode_words(text)
+    return " ".join(_UNSAFE.sub(" ", text).split()).replace("=?", "=\u2060?")
 
 
 def compose(

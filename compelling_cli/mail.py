@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC
 from email import policy
+from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -39,6 +40,9 @@ _SUBJECT_PREFIX = re.compile(
     r"(?:(?:new\s+|short\s+|fiction\s+|story\s+)*(?:submission|sub|story|fiction)"
     r"\s*[:\-\u2013\u2014|]+\s*)?",
     re.IGNORECASE,
+)
+_ONLY_PREFIX = re.compile(
+    r"^(?:(?:new|short|fiction|story)\s+)*(?:submission|sub|story)s?$", re.IGNORECASE
 )
 _TRAILING_NOTE = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]\s*$")
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
@@ -193,7 +197,7 @@ def _first_address(msg: Message, name: str) -> tuple[str, str]:
     for display, address in pairs:
         address = address.strip().strip("<>")
         if _ADDRESS.match(address):
-            return " ".join(display.split()), address
+            return " ".join(decode_words(display).split()), address
     return "", ""
 
 
@@ -228,7 +232,8 @@ def title_from(subject: str, author: str = "") -> str:
     head, sep, tail = title.rpartition(" by ")
     if sep and head and _same_person(tail, author):
         title = head
-    return title.strip(" \"'\u201c\u201d\u2018\u2019-\u2013\u2014:").strip()
+    title = title.strip(" \"'\u201c\u201d\u2018\u2019-\u2013\u2014:").strip()
+    return "" if _ONLY_PREFIX.match(title) else title
 
 
 def _same_person(text: str, author: str) -> bool:
@@ -294,12 +299,14 @@ def _filename(part: Message) -> str | None:
         name = part.get_filename()
     except Exception:
         return None
-    if name and "=?" in name:
-        from email.header import decode_header, make_header
+    return decode_words(name) if name and "=?" in name else name
 
-        with contextlib.suppress(Exception):
-            name = str(make_header(decode_header(name)))
-    return name
+
+def decode_words(text: str) -> str:
+    """``text`` with RFC 2047 encoded words decoded; as it was if they are broken."""
+    with contextlib.suppress(Exception):
+        return str(make_header(decode_header(text)))
+    return text
 
 
 def safe_filename(name: str, fallback: str = "attachment.bin") -> str:

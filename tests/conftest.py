@@ -87,3 +87,12 @@ def make_message(
 @pytest.fixture
 def message() -> Callable[..., bytes]:
     return make_message
+
+
+@pytest.fixture(params=["local"])
+def store(request: pytest.FixtureRequest, isolated: Path):
+    """Each store behind the one interface, empty."""
+    from compelling_cli.store.local import LocalStore
+
+    with LocalStore(isolated) as opened:
+        yield opened
