@@ -104,7 +104,8 @@ def test_without_an_editor_address_only_the_author_hears(isolated):
 def test_names_cannot_inject_headers_into_the_confirmation(library):
     store, outbox, settings = library
     raw = (
-        b"From: =?utf-8?q?Eve=0D=0ABcc=3A_victim=40example=2Ecom?= <eve@example.com>\r\n"
+        b"From: =?utf-8?q?Eve=0D=0ABcc=3A_victim=40example=2Ecom?=\r\n"
+        b" <eve@example.com>\r\n"
         b"Subject: =?utf-8?q?Hi=0D=0ABcc=3A_x=40example=2Ecom?=\r\n"
         b"Message-ID: <eve@example.com>\r\n\r\nA story.\r\n"
     )
