@@ -18,7 +18,7 @@ def config(
     Settings come from flags, then CSF_* environment variables, then the config file,
     then defaults.
 
-    Example: CSF_MAGAZINE="Night Harbor" csf config
+    Example: csf --backend aws config
     """
     settings = session(ctx).settings
     rows = [
