@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_HOME := $(CURDIR)/.demo
+# The demo reads no config file, so it cannot pick up the editor's own settings.
+CSF := CSF_CONFIG=/dev/null $(BIN)/csf
 
 .PHONY: run test lint format bench clean
 
@@ -18,10 +20,9 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	@rm -rf $(DEMO_HOME)
-	CSF_HOME=$(DEMO_HOME) CSF_CONFIG=/dev/null $(BIN)/csf demo
-	CSF_HOME=$(DEMO_HOME) CSF_CONFIG=/dev/null $(BIN)/csf list
-	CSF_HOME=$(DEMO_HOME) CSF_CONFIG=/dev/null $(BIN)/csf next
+	$(CSF) demo $(DEMO_HOME)
+	$(CSF) --home $(DEMO_HOME) list
+	$(CSF) --home $(DEMO_HOME) next
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
