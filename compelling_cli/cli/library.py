@@ -138,8 +138,11 @@ def list_(
     from ..render import sanitize
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("id", "received", "state", "words", "author", "title"):
-        table.add_column(column, justify="right" if column == "words" else "left")
+    for column in ("id", "received", "state"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("words", justify="right", no_wrap=True)
+    table.add_column("author", max_width=24)
+    table.add_column("title", ratio=1, min_width=16)
     for sub in subs:
         table.add_row(
             sub.id,
