@@ -9,6 +9,7 @@ word count, the title a third of the way down, the byline, the story, then END.
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 import zipfile
 import zlib
@@ -277,18 +278,27 @@ def _pdf_string(text: str) -> str:
     return "(" + raw.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
 
 
-def _wrap_pieces(pieces: list[Piece], indent: int) -> list[list[Piece]]:
-    """Lines of at most _COLUMNS characters, words keeping their style."""
-    words = [(w, style) for text, style in pieces for w in text.split()]
-    lines: list[list[Piece]] = []
-    line: list[Piece] = []
+def _wrap_pieces(pieces: list[Piece], indent: int) -> list[list[list[Piece]]]:
+    """Lines of at most _COLUMNS characters, each a list of words of styled parts."""
+    words: list[list[Piece]] = []
+    glued = False
+    for text, style in pieces:
+        for match in re.finditer(r"(\s*)(\S+)", text):
+            if glued and not match.group(1) and words:
+                words[-1].append((match.group(2), style))
+            else:
+                words.append([(match.group(2), style)])
+        glued = bool(text) and not text[-1].isspace()
+    lines: list[list[list[Piece]]] = []
+    line: list[list[Piece]] = []
     length = indent
-    for word, style in words:
-        if line and length + 1 + len(word) > _COLUMNS:
+    for word in words:
+        size = sum(len(part) for part, _ in word)
+        if line and length + 1 + size > _COLUMNS:
             lines.append(line)
             line, length = [], 0
-        line.append((word, style))
-        length += len(word) + (1 if length else 0)
+        line.append(word)
+        length += size + (1 if length else 0)
     if line:
         lines.append(line)
     return lines
@@ -308,11 +318,19 @@ def pdf_bytes(
     pages: list[list[str]] = [[]]
     y = _PAGE_HEIGHT - _MARGIN
 
-    def put(x: float, pieces: list[Piece]) -> None:
+    def put(x: float, words: list[list[Piece]]) -> None:
+        parts: list[Piece] = []
+        for i, word in enumerate(words):
+            for n, (part, style) in enumerate(word):
+                space = " " if n == len(word) - 1 and i < len(words) - 1 else ""
+                if parts and parts[-1][1] == style:
+                    parts[-1] = (parts[-1][0] + part + space, style)
+                else:
+                    parts.append((part + space, style))
         ops = [f"BT 1 0 0 1 {x:.1f} {y:.1f} Tm"]
-        for i, (word, style) in enumerate(pieces):
-            text = word if i == len(pieces) - 1 else word + " "
-            ops.append(f"/{fonts[style]} 12 Tf {_pdf_string(text)} Tj")
+        ops += [
+            f"/{fonts[style]} 12 Tf {_pdf_string(part)} Tj" for part, style in parts
+        ]
         ops.append("ET")
         pages[-1].append(" ".join(ops))
 
@@ -322,31 +340,31 @@ def pdf_bytes(
         if y < _MARGIN:
             pages.append([])
             y = _PAGE_HEIGHT - _MARGIN
-            put(_PAGE_WIDTH - _MARGIN - 20 * _CHAR, [(header + str(len(pages)), "")])
+            put(_PAGE_WIDTH - _MARGIN - 20 * _CHAR, [[(header + str(len(pages)), "")]])
             y -= _LEADING
 
     for i, line in enumerate(contact):
         y_line = y
-        put(_MARGIN, [(line, "")])
+        put(_MARGIN, [[(line, "")]])
         if i == 0 and stated:
-            put(_PAGE_WIDTH - _MARGIN - len(stated) * _CHAR, [(stated, "")])
+            put(_PAGE_WIDTH - _MARGIN - len(stated) * _CHAR, [[(stated, "")]])
         y = y_line - 14
     y = _PAGE_HEIGHT * 0.55
     for text in (title, byline):
         if text:
-            put((_PAGE_WIDTH - len(text) * _CHAR) / 2, [(text, "")])
+            put((_PAGE_WIDTH - len(text) * _CHAR) / 2, [[(text, "")]])
             advance()
     advance()
     for block in story:
         if isinstance(block, str):
-            put((_PAGE_WIDTH - len(block) * _CHAR) / 2, [(block, "")])
+            put((_PAGE_WIDTH - len(block) * _CHAR) / 2, [[(block, "")]])
             advance()
             continue
         for n, line in enumerate(_wrap_pieces(block, 5)):
             put(_MARGIN + (36 if n == 0 else 0), line)
             advance()
     if end:
-        put((_PAGE_WIDTH - 3 * _CHAR) / 2, [("END", "")])
+        put((_PAGE_WIDTH - 3 * _CHAR) / 2, [[("END", "")]])
 
     base = ["Courier", "Courier-Oblique", "Courier-Bold", "Courier-BoldOblique"]
     objects = [
@@ -378,6 +396,11 @@ def pdf_bytes(
         kids.append(f"{len(objects)} 0 R")
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
 
+    return _write_pdf(objects)
+
+
+def _write_pdf(objects: Sequence[str | bytes]) -> bytes:
+    """A PDF file of ``objects``, numbered from 1, the first being the catalog."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -435,3 +458,21 @@ def html_manuscript(story: Story = STORY) -> str:
         + "\n".join(body)
         + "<script>alert(1)</script></body></html>"
     )
+
+
+def blank_pdf(pages: int, *, declared: int | None = None) -> bytes:
+    """A PDF of ``pages`` empty pages whose page tree declares ``declared``."""
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "",
+        "<< /Length 0 >>\nstream\n\nendstream",
+    ]
+    kids = []
+    for _ in range(pages):
+        objects.append(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R >>"
+        )
+        kids.append(f"{len(objects)} 0 R")
+    count = pages if declared is None else declared
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {count} >>"
+    return _write_pdf(objects)

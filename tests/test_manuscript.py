@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import manuscript_files as files
 import pytest
@@ -46,6 +47,7 @@ BUILT = {
     "story.docx": files.docx_bytes,
     "story.odt": files.odt_bytes,
     "story.rtf": files.rtf_bytes,
+    "story.pdf": files.pdf_bytes,
     "story.txt": lambda: files.text_manuscript().encode(),
 }
 
@@ -74,6 +76,16 @@ def test_word_count_is_what_wc_counts_of_the_body() -> None:
     )
 
     assert found.word_count == int(counted.stdout.split()[0]) == files.STORY_WORDS
+
+
+def test_a_long_pdf_reads_as_the_same_story_as_the_docx() -> None:
+    story = files.long_story(3000)
+
+    from_pdf = extract(files.pdf_bytes(story), "long.pdf")
+    from_docx = extract(files.docx_bytes(story), "long.docx")
+
+    assert from_pdf.blocks == from_docx.blocks
+    assert from_pdf.word_count == from_docx.word_count > 3000
 
 
 def test_html_keeps_emphasis_and_drops_scripts_and_styles() -> None:
@@ -436,3 +448,55 @@ def test_text_in_other_encodings() -> None:
         "Caf\u00e9 cr\u00e8me."
     )
     assert extract("Caf\u00e9.".encode("utf-16"), "a.txt").text == "Caf\u00e9."
+
+
+def test_a_pdf_with_thousands_of_pages_is_refused() -> None:
+    with pytest.raises(ExtractionError, match=r"huge\.pdf is refused: .* pages"):
+        extract(files.blank_pdf(manuscript.MAX_PDF_PAGES + 1), "huge.pdf")
+
+
+def test_a_pdf_that_understates_its_pages_is_refused() -> None:
+    data = files.blank_pdf(manuscript.MAX_PDF_PAGES + 1, declared=3)
+
+    with pytest.raises(ExtractionError, match=r"sly\.pdf is refused"):
+        extract(data, "sly.pdf")
+
+
+def test_a_file_that_claims_to_be_pdf_and_is_not() -> None:
+    with pytest.raises(ExtractionError, match=r"story\.pdf is not a PDF"):
+        extract(b"<html>story</html>", "story.pdf")
+
+
+def test_a_damaged_pdf() -> None:
+    with pytest.raises(ExtractionError, match=r"torn\.pdf is a damaged PDF"):
+        extract(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage", "torn.pdf")
+
+
+def test_an_empty_pdf_is_an_empty_story() -> None:
+    assert extract(files.blank_pdf(2), "empty.pdf").blocks == []
+
+
+def test_doc_goes_through_antiword(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "antiword"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'test "$1 $2 $3 $4" = "-w 0 -m UTF-8.txt" || exit 2\n'
+        "printf 'Ann Writer\\nann@example.com\\n\\nThe Title\\n\\n"
+        "by Ann\\n\\nIt began.\\n\\n#\\n\\nIt ended.\\n\\nEND\\n'\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setattr(manuscript.shutil, "which", lambda _name: str(fake))
+
+    found = extract(b"\xd0\xcf\x11\xe0" + bytes(1000), "old.doc")
+
+    assert found.title == "The Title"
+    assert found.contact == ["Ann Writer", "ann@example.com"]
+    assert found.text == "It began.\n\n* * *\n\nIt ended."
+
+
+@pytest.mark.skipif(shutil.which("antiword") is None, reason="needs antiword")
+def test_a_doc_antiword_cannot_read() -> None:
+    with pytest.raises(ExtractionError, match=r"old\.doc: antiword does not take it"):
+        extract(b"\xd0\xcf\x11\xe0" + bytes(1000), "old.doc")
