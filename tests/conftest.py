@@ -89,9 +89,31 @@ def message() -> Callable[..., bytes]:
     return make_message
 
 
-@pytest.fixture(params=["local"])
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch):
+    """A mocked AWS account (moto) with fake credentials and a region, nothing real."""
+    from moto import mock_aws
+
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+        yield
+
+
+@pytest.fixture(params=["local", "aws"])
 def store(request: pytest.FixtureRequest, isolated: Path):
     """Each store behind the one interface, empty."""
+    if request.param == "aws":
+        request.getfixturevalue("aws")
+        from compelling_cli.store.aws import AwsStore
+
+        opened = AwsStore("csf_test", "csf-test-parts")
+        opened.setup()
+        yield opened
+        return
     from compelling_cli.store.local import LocalStore
 
     with LocalStore(isolated) as opened:

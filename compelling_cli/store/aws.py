@@ -1,0 +1,436 @@
+"""The AWS store: records in DynamoDB, parts in S3.
+
+One item per submission, keyed by ``id``, with the attributes of
+``Submission.to_record``; the index ``evaluation_state-timestamp-index`` (hash
+``evaluation_state``, range ``timestamp``, all attributes) answers ``next`` and
+``list``. Parts live at ``s3://<bucket>/submissions/<id>/<name>``. No method scans.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from ..aws import client, error_code, error_message, translated
+from ..errors import NotFound, StoreError
+from ..model import ID_LENGTH, Note, State, Submission
+from .base import Store
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+INDEX = "evaluation_state-timestamp-index"
+PARTS = "submissions"
+_SERIALIZE = TypeSerializer().serialize
+_DESERIALIZE = TypeDeserializer().deserialize
+
+
+class AwsStore(Store):
+    """A DynamoDB table and an S3 bucket, as the Lambda fills them."""
+
+    def __init__(
+        self,
+        table: str,
+        bucket: str | None = None,
+        *,
+        dynamodb: Any = None,
+        s3: Any = None,
+    ) -> None:
+        self.table = table
+        self.bucket = bucket
+        self._dynamodb = dynamodb
+        self._s3 = s3
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AwsStore:
+        """The table and bucket the settings name; nothing is called until needed."""
+        return cls(settings.table or "compelling_submissions", settings.bucket)
+
+    @property
+    def dynamodb(self) -> Any:
+        if self._dynamodb is None:
+            self._dynamodb = client("dynamodb")
+        return self._dynamodb
+
+    @property
+    def s3(self) -> Any:
+        if self._s3 is None:
+            self._s3 = client("s3")
+        return self._s3
+
+    @contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        """One-line errors for what the table and bucket can get wrong."""
+        with translated(what):
+            try:
+                yield
+            except ClientError as exc:
+                code, message = error_code(exc), error_message(exc)
+                if code == "ResourceNotFoundException":
+                    raise StoreError(
+                        f"the DynamoDB table {self.table} does not exist",
+                        "run csf setup, or set CSF_TABLE",
+                    ) from exc
+                if code == "ValidationException" and "index" in message.lower():
+                    raise StoreError(
+                        f"the table {self.table} has no index {INDEX}",
+                        "run csf setup to add it",
+                    ) from exc
+                if code == "NoSuchBucket":
+                    raise StoreError(
+                        f"the S3 bucket {self.bucket} does not exist",
+                        "run csf setup, or set CSF_BUCKET",
+                    ) from exc
+                raise
+
+    def _bucket(self) -> str:
+        if not self.bucket:
+            raise StoreError(
+                "no S3 bucket is set for the parts", "set CSF_BUCKET or bucket = ..."
+            )
+        return self.bucket
+
+    @staticmethod
+    def part_key(sub_id: str, name: str) -> str:
+        """The S3 key of one part of a submission."""
+        return f"{PARTS}/{sub_id}/{name}"
+
+    def add(
+        self,
+        submission: Submission,
+        parts: Mapping[str, bytes],
+        *,
+        copies: Mapping[str, tuple[str, str]] | None = None,
+    ) -> bool:
+        """Store the parts, then the item if it is not there yet.
+
+        ``copies`` names parts already in S3, as (bucket, key): they are copied inside
+        S3 rather than sent through this process.
+        """
+        if self._item(submission.id) is not None:
+            return False
+        bucket = self._bucket()
+        with self._errors(f"cannot store the parts of {submission.id}"):
+            for name, data in parts.items():
+                self.s3.put_object(
+                    Bucket=bucket, Key=self.part_key(submission.id, name), Body=data
+                )
+            for name, (source_bucket, source_key) in (copies or {}).items():
+                self.s3.copy_object(
+                    Bucket=bucket,
+                    Key=self.part_key(submission.id, name),
+                    CopySource={"Bucket": source_bucket, "Key": source_key},
+                )
+        try:
+            with self._errors(f"cannot record {submission.id}"):
+                self.dynamodb.put_item(
+                    TableName=self.table,
+                    Item=to_item(submission),
+                    ConditionExpression="attribute_not_exists(id)",
+                )
+        except StoreError as exc:
+            if error_code(exc.__cause__) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _item(self, sub_id: str) -> dict[str, Any] | None:
+        with self._errors(f"cannot read {sub_id}"):
+            found = self.dynamodb.get_item(
+                TableName=self.table, Key={"id": {"S": sub_id}}, ConsistentRead=True
+            )
+        return found.get("Item")
+
+    def get(self, sub_id: str) -> Submission:
+        wanted = sub_id.strip().lower()
+        item = self._item(wanted) if wanted else None
+        if item is None:
+            hint = "csf list shows the ids"
+            if 0 < len(wanted) < ID_LENGTH:
+                hint = f"give all {ID_LENGTH} characters: on AWS a prefix will not do"
+            raise NotFound(f"no submission has the id {sub_id!r}", hint)
+        return from_item(item)
+
+    def next_unread(self) -> Submission | None:
+        with self._errors("cannot read the queue"):
+            found = self.dynamodb.query(**self._by_state(State.UNREAD), Limit=1)
+        items = found.get("Items", [])
+        return from_item(items[0]) if items else None
+
+    def list(self, state: State | None = None) -> Iterator[Submission]:
+        states = list(State) if state is None else [state]
+        streams = [_in_order(self._pages(s)) for s in states]
+        return heapq.merge(*streams, key=lambda sub: (sub.timestamp, sub.id))
+
+    def _by_state(self, state: State) -> dict[str, Any]:
+        return {
+            "TableName": self.table,
+            "IndexName": INDEX,
+            "KeyConditionExpression": "evaluation_state = :state",
+            "ExpressionAttributeValues": {":state": {"N": str(int(state))}},
+            "ScanIndexForward": True,
+        }
+
+    def _pages(self, state: State) -> Iterator[Submission]:
+        request = self._by_state(state)
+        while True:
+            with self._errors("cannot list the submissions"):
+                page = self.dynamodb.query(**request)
+            for item in page.get("Items", []):
+                yield from_item(item)
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def transition(
+        self,
+        sub_id: str,
+        expected: State,
+        target: State,
+        *,
+        at: int,
+        letter: str | None = None,
+    ) -> Submission:
+        values = {
+            ":expected": {"N": str(int(expected))},
+            ":target": {"N": str(int(target))},
+            ":at": {"N": str(at)},
+        }
+        update = "SET evaluation_state = :target, decided_at = :at"
+        if letter is None:
+            update += " REMOVE letter"
+        else:
+            update += ", letter = :letter"
+            values[":letter"] = {"S": letter}
+        item = self._update(
+            sub_id,
+            update,
+            values,
+            condition="attribute_exists(id) AND evaluation_state = :expected",
+            on_conflict=lambda: self._moved(sub_id, expected),
+        )
+        return from_item(item)
+
+    def add_note(self, sub_id: str, note: Note) -> Submission:
+        entry = _SERIALIZE([{"at": note.at, "text": note.text}])
+        item = self._update(
+            sub_id,
+            "SET notes = list_append(if_not_exists(notes, :empty), :note)",
+            {":note": entry, ":empty": {"L": []}},
+            condition="attribute_exists(id)",
+            on_conflict=lambda: NotFound(f"no submission has the id {sub_id!r}"),
+        )
+        return from_item(item)
+
+    def mark_sent(self, sub_id: str, kind: str) -> None:
+        self._update(
+            sub_id,
+            "SET sent = list_append(if_not_exists(sent, :empty), :kind)",
+            {":kind": {"L": [{"S": kind}]}, ":empty": {"L": []}, ":one": {"S": kind}},
+            condition="attribute_exists(id) AND NOT contains(sent, :one)",
+            on_conflict=lambda: self._sent_already(sub_id),
+        )
+
+    def _sent_already(self, sub_id: str) -> NotFound | None:
+        """A failed mark_sent is fine when the mail was marked already."""
+        if self._item(sub_id) is None:
+            return NotFound(f"no submission has the id {sub_id!r}")
+        return None
+
+    def _update(
+        self,
+        sub_id: str,
+        expression: str,
+        values: dict[str, Any],
+        *,
+        condition: str,
+        on_conflict: Callable[[], Exception | None],
+    ) -> dict[str, Any]:
+        """One conditional UpdateItem; ``on_conflict`` says what a failed one means."""
+        try:
+            with self._errors(f"cannot change {sub_id}"):
+                found = self.dynamodb.update_item(
+                    TableName=self.table,
+                    Key={"id": {"S": sub_id}},
+                    UpdateExpression=expression,
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                )
+        except StoreError as exc:
+            if error_code(exc.__cause__) != "ConditionalCheckFailedException":
+                raise
+            error = on_conflict()
+            if error is not None:
+                raise error from None
+            return {}
+        return found["Attributes"]
+
+    def read_part(self, sub_id: str, name: str) -> bytes:
+        bucket = self._bucket()
+        try:
+            with self._errors(f"cannot read {name} of {sub_id}"):
+                found = self.s3.get_object(
+                    Bucket=bucket, Key=self.part_key(sub_id, name)
+                )
+                return found["Body"].read()
+        except StoreError as exc:
+            if error_code(exc.__cause__) in {"NoSuchKey", "404"}:
+                raise NotFound(f"{sub_id} has no part {name!r}") from None
+            raise
+
+    def fetch(self, bucket: str, key: str) -> bytes:
+        """The bytes of any object, such as a message SES stored; NotFound if gone."""
+        try:
+            with self._errors(f"cannot read s3://{bucket}/{key}"):
+                return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except StoreError as exc:
+            if error_code(exc.__cause__) in {"NoSuchKey", "404"}:
+                raise NotFound(f"s3://{bucket}/{key} does not exist") from None
+            raise
+
+    def setup(self, *, wait: float = 600.0, poll: float = 5.0) -> list[str]:
+        """Create the table, its index and the bucket where missing; say what was done.
+
+        A table without the index (as the original Lambda made it) gets the index
+        added in place; its items stay as they are.
+        """
+        done = [self._ensure_table(wait, poll)]
+        if self.bucket:
+            done.append(self._ensure_bucket())
+        return done
+
+    def _describe(self) -> dict[str, Any] | None:
+        try:
+            with self._errors(f"cannot read the table {self.table}"):
+                return self.dynamodb.describe_table(TableName=self.table)["Table"]
+        except StoreError as exc:
+            if error_code(exc.__cause__) == "ResourceNotFoundException":
+                return None
+            raise
+
+    def _ensure_table(self, wait: float, poll: float) -> str:
+        table = self._describe()
+        if table is None:
+            with self._errors(f"cannot create the table {self.table}"):
+                self.dynamodb.create_table(
+                    TableName=self.table,
+                    AttributeDefinitions=_ATTRIBUTES,
+                    KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                    BillingMode="PAY_PER_REQUEST",
+                    GlobalSecondaryIndexes=[_index()],
+                )
+            self._wait_active(wait, poll)
+            return f"Created the table {self.table} with the index {INDEX}"
+
+        indexes = {i["IndexName"]: i for i in table.get("GlobalSecondaryIndexes", [])}
+        if INDEX in indexes:
+            self._wait_active(wait, poll)
+            return f"Found the table {self.table} with the index {INDEX}"
+
+        # A table the original Lambda made: add the index, keep every item.
+        index = _index()
+        billing = table.get("BillingModeSummary", {}).get("BillingMode")
+        if billing != "PAY_PER_REQUEST" and "ProvisionedThroughput" in table:
+            throughput = table["ProvisionedThroughput"]
+            index["ProvisionedThroughput"] = {
+                "ReadCapacityUnits": throughput["ReadCapacityUnits"],
+                "WriteCapacityUnits": throughput["WriteCapacityUnits"],
+            }
+        with self._errors(f"cannot add the index {INDEX} to {self.table}"):
+            self.dynamodb.update_table(
+                TableName=self.table,
+                AttributeDefinitions=_ATTRIBUTES,
+                GlobalSecondaryIndexUpdates=[{"Create": index}],
+            )
+        self._wait_active(wait, poll)
+        return f"Added the index {INDEX} to the table {self.table}; no item changed"
+
+    def _wait_active(self, wait: float, poll: float) -> None:
+        """Wait until the table and its index can serve queries."""
+        deadline = time.monotonic() + wait
+        while True:
+            table = self._describe() or {}
+            index = next(
+                (
+                    i
+                    for i in table.get("GlobalSecondaryIndexes", [])
+                    if i["IndexName"] == INDEX
+                ),
+                {},
+            )
+            if (
+                table.get("TableStatus") == "ACTIVE"
+                and index.get("IndexStatus") == "ACTIVE"
+                and not index.get("Backfilling")
+            ):
+                return
+            if time.monotonic() > deadline:
+                raise StoreError(
+                    f"the table {self.table} or its index is still not active",
+                    "run csf setup again later",
+                )
+            time.sleep(poll)
+
+    def _ensure_bucket(self) -> str:
+        bucket = self._bucket()
+        try:
+            with self._errors(f"cannot read the bucket {bucket}"):
+                self.s3.head_bucket(Bucket=bucket)
+            return f"Found the bucket {bucket}"
+        except StoreError as exc:
+            if error_code(exc.__cause__) not in {"404", "NoSuchBucket", "NotFound"}:
+                raise
+        options: dict[str, Any] = {}
+        region = self.s3.meta.region_name
+        if region and region != "us-east-1":
+            options["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        with self._errors(f"cannot create the bucket {bucket}"):
+            self.s3.create_bucket(Bucket=bucket, **options)
+        return f"Created the bucket {bucket}"
+
+
+_ATTRIBUTES = [
+    {"AttributeName": "id", "AttributeType": "S"},
+    {"AttributeName": "evaluation_state", "AttributeType": "N"},
+    {"AttributeName": "timestamp", "AttributeType": "N"},
+]
+
+
+def _index() -> dict[str, Any]:
+    return {
+        "IndexName": INDEX,
+        "KeySchema": [
+            {"AttributeName": "evaluation_state", "KeyType": "HASH"},
+            {"AttributeName": "timestamp", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+
+
+def to_item(submission: Submission) -> dict[str, Any]:
+    """The submission as a DynamoDB item; absent values are left out."""
+    record = submission.to_record()
+    return {
+        name: _SERIALIZE(value)
+        for name, value in record.items()
+        if value is not None and value != "" and value != []
+    }
+
+
+def from_item(item: Mapping[str, Any]) -> Submission:
+    """A submission from a DynamoDB item, such as the original Lambda wrote."""
+    return Submission.from_record({k: _DESERIALIZE(v) for k, v in item.items()})
+
+
+def _in_order(subs: Iterable[Submission]) -> Iterator[Submission]:
+    """Within one timestamp the index has no order; give it the id's, as SQLite does."""
+    for _, group in itertools.groupby(subs, key=lambda sub: sub.timestamp):
+        yield from sorted(group, key=lambda sub: sub.id)
