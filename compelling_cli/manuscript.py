@@ -11,6 +11,7 @@ the lines into the paragraphs and scene breaks of the story.
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import itertools
 import re
@@ -91,6 +92,8 @@ class Manuscript:
     byline: str | None = None
     contact: list[str] = field(default_factory=list)
     stated_words: int | None = None
+    #: Lines before the manuscript proper, such as a cover letter above a pasted story.
+    preamble: list[str] = field(default_factory=list)
 
     @property
     def word_count(self) -> int:
@@ -218,6 +221,8 @@ _STATED_WORDS = re.compile(
     re.IGNORECASE,
 )
 _HEAD_LINES = 30
+_PREAMBLE_LINES = 60
+_SEPARATOR = re.compile(r"^\s*([-=_~*#]\s*){3,}$")
 _SENTENCE_ENDS = ".!?\"'\u201d\u2019\u2026"
 
 
@@ -395,7 +400,9 @@ def _paragraph(lines: list[_Line]) -> Paragraph:
     return Paragraph(_tidy(runs))
 
 
-def _body(lines: list[_Line], *, join: bool) -> list[Block]:
+def _body(
+    lines: list[_Line], *, join: bool, inline: Callable[[str], list[Run]] | None
+) -> list[Block]:
     """Fold lines into paragraphs and scene breaks."""
     width = None if join else _wrap_width(lines)
     blocks: list[Block] = []
@@ -403,7 +410,12 @@ def _body(lines: list[_Line], *, join: bool) -> list[Block]:
 
     def flush() -> None:
         if current:
-            blocks.append(_paragraph(current))
+            paragraph = _paragraph(current)
+            if inline is not None:
+                paragraph.runs = _tidy(
+                    [r for x in paragraph.runs for r in inline(x.text)]
+                )
+            blocks.append(paragraph)
             current.clear()
 
     for line in lines:
@@ -432,26 +444,49 @@ def _body(lines: list[_Line], *, join: bool) -> list[Block]:
 
 
 def assemble(
-    paragraphs: Iterable[RawParagraph], *, join_lines: bool = False
+    paragraphs: Iterable[RawParagraph],
+    *,
+    join_lines: bool = False,
+    inline: Callable[[str], list[Run]] | None = None,
 ) -> Manuscript:
     """A manuscript from raw paragraphs, recognising standard manuscript format.
 
     With ``join_lines`` the lines of a raw paragraph always belong together (PDF);
     otherwise a line break ends a paragraph unless the text looks hard-wrapped.
+    ``inline`` reads emphasis marks in plain text once its lines are folded.
     """
     lines = _lines_of(paragraphs)
     head = _read_head(lines)
+    preamble: list[str] = []
+    if not (head.byline or head.contact):
+        # A story pasted below a cover letter, past a line of dashes or stars.
+        for i, line in enumerate(lines[:_PREAMBLE_LINES]):
+            if not _SEPARATOR.match(line.text):
+                continue
+            later = _read_head(lines[i + 1 :])
+            if later.byline or later.contact:
+                later.body_start += i + 1
+                head = later
+                preamble = [" ".join(x.text.split()) for x in lines[:i]]
+                break
     end = len(lines)
     while end > head.body_start and (
         _END_MARK.match(lines[end - 1].text) or _SCENE_BREAK.match(lines[end - 1].text)
     ):
         end -= 1
+
+    def plain(text: str | None) -> str | None:
+        if text is None or inline is None:
+            return text
+        return "".join(run.text for run in inline(text))
+
     return Manuscript(
-        blocks=_body(lines[head.body_start : end], join=join_lines),
-        title=head.title,
-        byline=head.byline,
-        contact=head.contact,
+        blocks=_body(lines[head.body_start : end], join=join_lines, inline=inline),
+        title=plain(head.title),
+        byline=plain(head.byline),
+        contact=[plain(line) or "" for line in head.contact],
         stated_words=head.stated_words,
+        preamble=preamble,
     )
 
 
@@ -463,8 +498,8 @@ _EMPHASIS = re.compile(
 )
 
 
-def _inline(text: str, *, markdown: bool) -> list[Run]:
-    """Runs of a line, reading ``*x*``, ``_x_`` and ``**x**`` as emphasis."""
+def _inline(text: str, *, markdown: bool = False) -> list[Run]:
+    """Runs of a paragraph, reading ``*x*``, ``_x_`` and ``**x**`` as emphasis."""
     runs: list[Run] = []
     position = 0
     for match in _EMPHASIS.finditer(text):
@@ -493,10 +528,7 @@ def _plain_paragraphs(text: str, *, markdown: bool = False) -> list[RawParagraph
             continue
         if markdown and not _SCENE_BREAK.match(line):
             line = re.sub(r"^\s{0,3}(#{1,6}\s+|>\s?)", "", line)
-        if _SCENE_BREAK.match(line):
-            current.append([Run(line)])
-        else:
-            current.append(_inline(line, markdown=markdown))
+        current.append([Run(line)])
     if current:
         paragraphs.append(current)
     return paragraphs
@@ -504,12 +536,16 @@ def _plain_paragraphs(text: str, *, markdown: bool = False) -> list[RawParagraph
 
 def from_text(text: str) -> Manuscript:
     """A manuscript from plain text, such as a mail body or a .txt attachment."""
-    return assemble(_plain_paragraphs(text))
+    return assemble(_plain_paragraphs(text), inline=_inline)
 
 
 def from_markdown(text: str) -> Manuscript:
     """A manuscript from markdown, with ``*emphasis*`` and ``**strong**`` kept."""
-    return assemble(_plain_paragraphs(text, markdown=True), join_lines=True)
+    return assemble(
+        _plain_paragraphs(text, markdown=True),
+        join_lines=True,
+        inline=functools.partial(_inline, markdown=True),
+    )
 
 
 def decode_text(data: bytes) -> str:

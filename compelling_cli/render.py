@@ -286,6 +286,7 @@ def manuscript_to_json(
         "title": _field(manuscript.title) or None,
         "byline": None if blind else _field(manuscript.byline) or None,
         "contact": [] if blind else [_field(line) for line in manuscript.contact],
+        "preamble": [] if blind else [_field(line) for line in manuscript.preamble],
         "stated_words": manuscript.stated_words,
         "word_count": words,
         "reading_minutes": reading_minutes(words),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import textwrap
 from pathlib import Path
 
 import manuscript_files as files
@@ -216,6 +217,42 @@ def test_end_marks_and_trailing_breaks_are_not_story() -> None:
         SceneBreak(),
         Paragraph([Run("It ends.")]),
     ]
+
+
+def test_a_story_pasted_below_a_cover_letter() -> None:
+    body = (
+        "Hello,\n\nBelow is my story, pasted as your guidelines ask.\n\n"
+        "All the best,\nMarcus Webb\n\n----------\n\n"
+        "Marcus Webb\nmwebb@example.org\nabout 500 words\n\n\n"
+        "A Formal Complaint\nby Marcus Webb\n\n"
+        + textwrap.fill(
+            "I have *nothing against dragons as such*. I am a tolerant man, and I "
+            "have said so at every meeting of the parish council since the spring, "
+            "whatever Mrs. Pettifer says about the minutes.",
+            width=60,
+        )
+        + "\n\nEND\n"
+    )
+
+    found = from_text(body)
+
+    assert found.preamble == [
+        "Hello,",
+        "Below is my story, pasted as your guidelines ask.",
+        "All the best,",
+        "Marcus Webb",
+    ]
+    assert found.contact == ["Marcus Webb", "mwebb@example.org"]
+    assert (found.title, found.byline, found.stated_words) == (
+        "A Formal Complaint",
+        "Marcus Webb",
+        500,
+    )
+    assert found.blocks[0].runs[:2] == [
+        Run("I have "),
+        Run("nothing against dragons as such", italic=True),
+    ]
+    assert found.word_count == 34
 
 
 def test_a_story_without_manuscript_format_is_all_story() -> None:
