@@ -117,20 +117,53 @@ def list_(
     state: str = typer.Option(
         None, "--state", metavar="NAME", help="Only this state: unread, held, ..."
     ),
+    author: str = typer.Option(
+        None,
+        "--author",
+        metavar="TEXT",
+        help="Only authors whose name or address contains TEXT, ignoring case.",
+    ),
+    since: str = typer.Option(
+        None,
+        "--since",
+        metavar="WHEN",
+        help="Only those received since a date (2026-01-31) or a span (90d, 6m).",
+    ),
+    sort: str = typer.Option(
+        "received",
+        "--sort",
+        metavar="received|words|state",
+        help="Oldest first; shortest first; by state. Ties go by date received.",
+    ),
+    limit: int = typer.Option(
+        None, "--limit", min=0, metavar="N", help="Only the first N."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """List submissions, newest last.
 
-    Example: csf list --state held
+    Example: csf list --state held --author jane --sort words --limit 20
     """
+    import time
+
+    from ..stats import parse_since
+    from ..store.base import check_sort
+
     run = session(ctx)
     wanted = State.parse(state) if state else None
-    subs = list(run.store.list(wanted))
+    start = parse_since(since, int(time.time())) if since is not None else None
+    query = {"author": author, "since": start, "sort": check_sort(sort), "limit": limit}
+    subs = list(run.store.list(wanted, **query))
     if as_json:
         print_json([sub.to_json() for sub in subs])
         return
     if not subs:
-        typer.echo("No submissions" + (f" are {wanted.label}." if wanted else " yet."))
+        filtered = author or since is not None or limit is not None
+        typer.echo(
+            "No submissions match."
+            if filtered
+            else "No submissions" + (f" are {wanted.label}." if wanted else " yet.")
+        )
         return
     from rich.table import Table
     from rich.text import Text

@@ -21,7 +21,8 @@ from botocore.exceptions import ClientError
 from ..aws import client, error_code, error_message, translated
 from ..errors import NotFound, StoreError
 from ..model import ID_LENGTH, Note, State, Submission
-from .base import Store
+from ..stats import Tally, tally_records
+from .base import Store, check_sort
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -164,27 +165,92 @@ class AwsStore(Store):
         items = found.get("Items", [])
         return from_item(items[0]) if items else None
 
-    def list(self, state: State | None = None) -> Iterator[Submission]:
+    def list(
+        self,
+        state: State | None = None,
+        *,
+        author: str | None = None,
+        since: int | None = None,
+        sort: str = "received",
+        limit: int | None = None,
+    ) -> Iterator[Submission]:
+        check_sort(sort)
         states = list(State) if state is None else [state]
-        streams = [_in_order(self._pages(s)) for s in states]
-        return heapq.merge(*streams, key=lambda sub: (sub.timestamp, sub.id))
+        streams = [
+            _in_order(from_item(item) for item in self._pages(s, since=since))
+            for s in states
+        ]
+        if sort == "state":
+            found: Iterator[Submission] = itertools.chain(*streams)
+        else:
+            found = heapq.merge(*streams, key=lambda sub: (sub.timestamp, sub.id))
+        if author:
+            wanted = author.casefold()
+            found = (s for s in found if wanted in f"{s.author} {s.email}".casefold())
+        if sort == "words":
+            found = iter(sorted(found, key=lambda s: (s.word_count, s.timestamp, s.id)))
+        return itertools.islice(found, None if limit is None else max(0, limit))
 
-    def _by_state(self, state: State) -> dict[str, Any]:
-        return {
+    def tally(
+        self,
+        *,
+        since: int | None,
+        now: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Tally:
+        """One query per state on the index, projecting the three attributes used."""
+        read = {"pages": 0, "items": 0, "paging": False}
+
+        def counted(page: dict[str, Any]) -> None:
+            read["pages"] += 1
+            read["items"] += len(page.get("Items", []))
+            read["paging"] = read["paging"] or "LastEvaluatedKey" in page
+            if progress is not None and read["paging"]:
+                progress(read["pages"], read["items"])
+
+        projection = "evaluation_state, #ts, decided_at"
+        records = (
+            {name: _DESERIALIZE(value) for name, value in item.items()}
+            for state in State
+            for item in self._pages(
+                state, since=since, projection=projection, on_page=counted
+            )
+        )
+        return tally_records(records, since=since, now=now)
+
+    def _by_state(self, state: State, since: int | None = None) -> dict[str, Any]:
+        request = {
             "TableName": self.table,
             "IndexName": INDEX,
             "KeyConditionExpression": "evaluation_state = :state",
             "ExpressionAttributeValues": {":state": {"N": str(int(state))}},
             "ScanIndexForward": True,
         }
+        if since is not None:
+            request["KeyConditionExpression"] += " AND #ts >= :since"
+            request["ExpressionAttributeValues"][":since"] = {"N": str(since)}
+            request["ExpressionAttributeNames"] = {"#ts": "timestamp"}
+        return request
 
-    def _pages(self, state: State) -> Iterator[Submission]:
-        request = self._by_state(state)
+    def _pages(
+        self,
+        state: State,
+        *,
+        since: int | None = None,
+        projection: str | None = None,
+        on_page: Callable[[dict[str, Any]], None] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The items of one state, received since ``since``, page after page."""
+        request = self._by_state(state, since)
+        if projection is not None:
+            request["ProjectionExpression"] = projection
+            request["ExpressionAttributeNames"] = {"#ts": "timestamp"}
         while True:
             with self._errors("cannot list the submissions"):
                 page = self.dynamodb.query(**request)
-            for item in page.get("Items", []):
-                yield from_item(item)
+            if on_page is not None:
+                on_page(page)
+            yield from page.get("Items", [])
             if "LastEvaluatedKey" not in page:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from ..errors import ConflictError
+from ..errors import ConflictError, UsageError
 from ..model import Note, State, Submission
+
+if TYPE_CHECKING:
+    from ..stats import Tally
+
+#: The orders ``Store.list`` knows.
+SORTS = ("received", "words", "state")
+
+
+def check_sort(sort: str) -> str:
+    """``sort`` if ``Store.list`` knows it, else a usage error."""
+    if sort not in SORTS:
+        raise UsageError(f"unknown sort {sort!r}", f"use one of: {', '.join(SORTS)}")
+    return sort
 
 
 class Store(ABC):
@@ -29,8 +43,40 @@ class Store(ABC):
         """The oldest unread submission, from the (state, timestamp) index."""
 
     @abstractmethod
-    def list(self, state: State | None = None) -> Iterator[Submission]:
-        """Submissions, oldest first, all or in one state."""
+    def list(
+        self,
+        state: State | None = None,
+        *,
+        author: str | None = None,
+        since: int | None = None,
+        sort: str = "received",
+        limit: int | None = None,
+    ) -> Iterator[Submission]:
+        """Submissions, all or in one state, oldest first.
+
+        ``author`` keeps those whose name or address contains it, ignoring case;
+        ``since`` those received at or after it (epoch seconds); ``sort`` orders by
+        ``received``, ``words`` (shortest first) or ``state``, then received;
+        ``limit`` keeps the first so many.
+        """
+
+    def tally(
+        self,
+        *,
+        since: int | None,
+        now: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Tally:
+        """The aggregates behind ``csf stats``, over submissions received since then.
+
+        ``progress(pages, records)`` is called after each page read, from the first
+        time a query takes more than one page, so a caller can show it is working.
+        Both stores aggregate in their own way; this reads every record, for others.
+        """
+        from ..stats import tally_records
+
+        records = (s.to_record() for s in self.list(since=since))
+        return tally_records(records, since=since, now=now)
 
     @abstractmethod
     def transition(

@@ -13,14 +13,24 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..errors import NotFound, StoreError
 from ..model import ID_LENGTH, Note, State, Submission
-from .base import Store
+from ..stats import (
+    DAY,
+    DECISIONS,
+    FIRST_MONDAY,
+    PACE_DAYS,
+    WEEK,
+    Tally,
+    ranks_needed,
+    spread,
+)
+from .base import Store, check_sort
 
 DATABASE = "library.sqlite3"
 PARTS = "submissions"
@@ -45,6 +55,11 @@ _COLUMNS = (
     "automatic",
     "sent",
 )
+_ORDERS = {
+    "received": "timestamp, id",
+    "words": "word_count, timestamp, id",
+    "state": "evaluation_state, timestamp, id",
+}
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
     id TEXT PRIMARY KEY,
@@ -177,13 +192,85 @@ class LocalStore(Store):
             ).fetchone()
         return None if row is None else _from_row(row)
 
-    def list(self, state: State | None = None) -> Iterator[Submission]:
-        query, args = "SELECT * FROM submissions", ()
+    def list(
+        self,
+        state: State | None = None,
+        *,
+        author: str | None = None,
+        since: int | None = None,
+        sort: str = "received",
+        limit: int | None = None,
+    ) -> Iterator[Submission]:
+        where, args = ["1"], []
         if state is not None:
-            query, args = query + " WHERE evaluation_state = ?", (int(state),)
+            where.append("evaluation_state = ?")
+            args.append(int(state))
+        if since is not None:
+            where.append("timestamp >= ?")
+            args.append(since)
+        if author:
+            # SQLite's LIKE and lower() fold ASCII only; names are not all ASCII.
+            self.db.create_function("csf_fold", 1, str.casefold, deterministic=True)
+            where.append("instr(csf_fold(author || ' ' || email), ?) > 0")
+            args.append(author.casefold())
+        query = (
+            f"SELECT * FROM submissions WHERE {' AND '.join(where)} "
+            f"ORDER BY {_ORDERS[check_sort(sort)]}"
+        )
+        if limit is not None:
+            query += " LIMIT ?"
+            args.append(max(0, limit))
         with self._errors():
-            rows = self.db.execute(query + " ORDER BY timestamp, id", args).fetchall()
+            rows = self.db.execute(query, args).fetchall()
         return (_from_row(row) for row in rows)
+
+    def tally(
+        self,
+        *,
+        since: int | None,
+        now: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Tally:
+        """Three aggregate queries, and one per kind of decision for its ranks."""
+        start = -(2**62) if since is None else since
+        tally = Tally(counts=dict.fromkeys(State, 0))
+        decided: dict[State, int] = {}
+        with self._errors():
+            rows = self.db.execute(
+                "SELECT evaluation_state, COUNT(*), MIN(timestamp), "
+                "COUNT(decided_at), SUM(decided_at BETWEEN ? AND ?) "
+                "FROM submissions WHERE timestamp >= ? GROUP BY evaluation_state",
+                (now - PACE_DAYS * DAY, now, start),
+            ).fetchall()
+            for state_number, count, oldest, with_decision, recent in rows:
+                state = State(state_number)
+                tally.counts[state] = count
+                decided[state] = with_decision
+                if state is State.UNREAD:
+                    tally.oldest_unread = oldest
+                if state in DECISIONS:
+                    tally.decided_recently += recent or 0
+
+            weeks = self.db.execute(
+                "SELECT (timestamp - ?) / ?, COUNT(*) FROM submissions "
+                "WHERE timestamp >= ? GROUP BY 1",
+                (FIRST_MONDAY, WEEK, start),
+            )
+            tally.weeks = {n * WEEK + FIRST_MONDAY: count for n, count in weeks}
+
+            for state in (State.REJECTED, State.ACCEPTED):
+                count = decided.get(state, 0)
+                ranks = sorted(ranks_needed(count)) if count else []
+                values = self.db.execute(
+                    "SELECT rank, wait FROM (SELECT decided_at - timestamp AS wait, "
+                    "ROW_NUMBER() OVER (ORDER BY decided_at - timestamp) - 1 AS rank "
+                    "FROM submissions WHERE evaluation_state = ? AND timestamp >= ? "
+                    "AND decided_at IS NOT NULL) "
+                    f"WHERE rank IN ({', '.join('?' for _ in ranks)})",
+                    (int(state), start, *ranks),
+                )
+                tally.response[state] = spread(count, dict(values.fetchall()))
+        return tally
 
     def transition(
         self,
