@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 import textwrap
+import time
+import tracemalloc
 from pathlib import Path
 
 import manuscript_files as files
@@ -428,6 +430,34 @@ def test_a_zip_bomb_that_lies_about_its_size_is_refused(
 
     with pytest.raises(ExtractionError, match=r"liar\.docx"):
         extract(bomb, "liar.docx")
+
+
+def test_a_real_size_zip_bomb_costs_bounded_time_and_memory() -> None:
+    out = files.io.BytesIO()
+    chunk = b" " * (1 << 20)
+    with (
+        files.zipfile.ZipFile(out, "w", files.zipfile.ZIP_DEFLATED) as archive,
+        archive.open("word/document.xml", "w") as member,
+    ):
+        member.write(b"<w:document>")
+        for _ in range((manuscript.MAX_PART_BYTES >> 20) + 16):
+            member.write(chunk)
+    data = bytearray(out.getvalue())
+    for signature, offset in ((b"PK\x01\x02", 24), (b"PK\x03\x04", 22)):
+        at = data.find(signature)
+        data[at + offset : at + offset + 4] = (5000).to_bytes(4, "little")
+    tracemalloc.start()
+    started = time.perf_counter()
+
+    with pytest.raises(ExtractionError, match=r"bomb\.docx"):
+        extract(bytes(data), "bomb.docx")
+
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(data) < 1 << 20
+    assert seconds < 10
+    assert peak < 8 << 20
 
 
 def test_a_zip_with_too_many_members_is_refused() -> None:
