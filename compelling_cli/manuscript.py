@@ -239,6 +239,18 @@ def _stated_words(cell: str) -> int | None:
     return int(re.sub(r"[,.\s]", "", number))
 
 
+def _byline(text: str) -> str | None:
+    """The name in a line such as ``by Jane Doe``, or None for any other line."""
+    match = _BYLINE.match(text.strip())
+    if not match or len(text.split()) > 8:
+        return None
+    name = match.group(1).strip()
+    last = name.split()[-1]
+    if name[0].islower() or name[-1] in "!?,;:" or (name[-1] == "." and len(last) > 3):
+        return None
+    return name
+
+
 def _is_prose(text: str) -> bool:
     words = len(text.split())
     return len(text) > 100 or (words >= 8 and text.rstrip()[-1] in _SENTENCE_ENDS)
@@ -257,6 +269,8 @@ def _lines_of(paragraphs: Iterable[RawParagraph]) -> list[_Line]:
         for runs in raw:
             cleaned = [Run(clean_text(r.text), r.italic, r.bold) for r in runs]
             text = "".join(r.text for r in cleaned)
+            # An empty paragraph is only a gap, never a scene break: in word
+            # processor files it cannot be told from spacing.
             if not text.strip():
                 gap = gap or not empty
                 continue
@@ -302,9 +316,10 @@ def _read_head(lines: list[_Line]) -> _Head:
                     signals.add(i)
         cells[i] = kept
 
-    byline_at = next((i for i in window if _BYLINE.match(lines[i].text)), None)
-    if byline_at is not None and len(lines[byline_at].text.split()) <= 8:
-        head.byline = _BYLINE.match(lines[byline_at].text.strip()).group(1).strip()
+    bylines = [i for i in window if _byline(lines[i].text)]
+    byline_at = bylines[-1] if bylines else None
+    if byline_at is not None:
+        head.byline = _byline(lines[byline_at].text)
         title_at = next(
             (i for i in reversed(window[:byline_at]) if cells[i] and i not in signals),
             None,
@@ -749,6 +764,8 @@ class _DocxStyles:
 class _DocxBody:
     """Walks word/document.xml into raw paragraphs."""
 
+    # Text boxes, footnotes and moved-from revisions are skipped: in a manuscript
+    # they are decoration, notes or a second copy of the text.
     _SKIP = frozenset({"txbxContent", "Fallback", "moveFrom", "footnotes"})
 
     def __init__(self, styles: _DocxStyles) -> None:
@@ -1030,6 +1047,8 @@ def from_rtf(data: bytes, name: str = "manuscript.rtf") -> Manuscript:
             "ask the author to send it again, or open it with `csf open`",
         )
     out = _Builder()
+    # One code page for the whole file: per-font \fcharset is not applied, as
+    # manuscripts rarely mix 8-bit code pages (Unicode comes as \uN anyway).
     encoding = "cp1252"
     # A group's state: italic, bold, skipped, \uc count, hidden.
     italic, bold, skip, uc, hidden = False, False, False, 1, False
@@ -1238,6 +1257,8 @@ def from_doc(data: bytes, name: str = "manuscript.doc") -> Manuscript:
             "which is not installed",
             "install antiword, or use `csf open` to read it in a word processor",
         )
+    # antiword's text output loses italics; its DocBook output keeps them but needs
+    # sample .doc files to test against, which we cannot make without Word.
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "manuscript.doc"
         path.write_bytes(data)
@@ -1282,7 +1303,11 @@ class _PdfLine:
 
 
 def _pdf_lines(page: object) -> list[_PdfLine]:
-    """The lines of one page, in the order the PDF draws them."""
+    """The lines of one page, in the order the PDF draws them.
+
+    Pages in several columns come out column after column only if the PDF draws them
+    so; manuscripts are set in one.
+    """
     lines: list[_PdfLine] = []
     fonts: dict[int, tuple[bool, bool]] = {}
     current: _PdfLine | None = None

@@ -221,6 +221,17 @@ def test_end_marks_and_trailing_breaks_are_not_story() -> None:
     ]
 
 
+def test_a_title_that_begins_with_by_and_an_opening_that_does() -> None:
+    found = from_text(
+        "Ann Writer\nann@example.com\n\nBy the Sea\n\nby Ann Writer, Jr.\n\n"
+        "By morning, the snow.\n\nIt had come in the night."
+    )
+
+    assert (found.title, found.byline) == ("By the Sea", "Ann Writer, Jr.")
+    assert found.text == "By morning, the snow.\n\nIt had come in the night."
+    assert from_text("By morning, the snow.\n\nIt came.").byline is None
+
+
 def test_a_story_pasted_below_a_cover_letter() -> None:
     body = (
         "Hello,\n\nBelow is my story, pasted as your guidelines ask.\n\n"
