@@ -7,6 +7,7 @@ overrides none of them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -37,12 +38,32 @@ DENIED = frozenset(
 )
 
 
+_SESSIONS: dict[tuple[str | None, ...], Any] = {}
+_ENVIRONMENT = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+)
+
+
 def client(service: str) -> Any:
-    """A boto3 client configured only by the environment and the AWS profile."""
+    """A boto3 client configured only by the environment and the AWS profile.
+
+    Clients share one boto3 session while the environment stays the same, so the
+    service models and the credentials are loaded once.
+    """
     import boto3
 
+    key = tuple(os.environ.get(name) for name in _ENVIRONMENT)
     with translated(f"cannot use {service}"):
-        return boto3.session.Session().client(service)
+        if key not in _SESSIONS:
+            _SESSIONS.clear()
+            _SESSIONS[key] = boto3.session.Session()
+        return _SESSIONS[key].client(service)
 
 
 def error_code(exc: BaseException) -> str:

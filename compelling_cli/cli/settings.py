@@ -46,13 +46,21 @@ def config(
 
 @app.command()
 def setup(ctx: typer.Context) -> None:
-    """Create what csf needs and is missing: locally, the library directory.
+    """Create what csf needs and is missing, and say what it found.
 
-    Running it again changes nothing.
+    Locally, the library directory. On AWS, the DynamoDB table with its index and,
+    when CSF_BUCKET is set, the S3 bucket; a table without the index gets it added,
+    keeping every item. Running it again changes nothing.
 
     Example: csf --home ~/slush setup
     """
     run = session(ctx)
     store = run.store
+    if run.settings.backend == "aws":
+        from ..store.aws import AwsStore
+
+        assert isinstance(store, AwsStore)
+        for line in store.setup():
+            typer.echo(line)
+        return
     typer.echo(f"The library is ready at {run.settings.home_path}")
-    del store

@@ -14,5 +14,9 @@ __all__ = ["MaildirOutbox", "Outbox", "open_outbox"]
 
 
 def open_outbox(settings: Settings) -> Outbox:
-    """The outbox the settings name: for now, the Maildir in the library."""
+    """The outbox the settings name: SES on AWS, else the Maildir in the library."""
+    if settings.backend == "aws":
+        from .ses import SesOutbox
+
+        return SesOutbox.from_settings(settings)
     return MaildirOutbox(settings.home_path / "outbox")

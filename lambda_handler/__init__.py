@@ -1,0 +1,1 @@
+"""The AWS Lambda that ingests mail SES stored in S3; see handler.py."""
