@@ -14,6 +14,7 @@ import codecs
 import functools
 import io
 import itertools
+import logging
 import re
 import shutil
 import struct
@@ -1410,6 +1411,12 @@ def from_pdf(data: bytes, name: str = "manuscript.pdf") -> Manuscript:
     """A manuscript from a PDF, italics read from the fonts' names."""
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    # pypdf logs what it repairs in a damaged file; without a handler of the
+    # application's, Python would print that on the editor's terminal.
+    pypdf_log = logging.getLogger("pypdf")
+    if not pypdf_log.handlers:
+        pypdf_log.addHandler(logging.NullHandler())
 
     damaged = f"{name} is a damaged PDF"
     hint = "ask the author to send it again, or open it with `csf open`"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import textwrap
 import time
 import tracemalloc
@@ -548,6 +549,25 @@ def test_a_file_that_claims_to_be_pdf_and_is_not() -> None:
 def test_a_damaged_pdf() -> None:
     with pytest.raises(ExtractionError, match=r"torn\.pdf is a damaged PDF"):
         extract(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage", "torn.pdf")
+
+
+def test_a_damaged_pdf_prints_nothing_of_its_own() -> None:
+    damaged = files.pdf_bytes().replace(b"/Type /Catalog", b"/Type \xe3Catalog")
+    script = (
+        "import sys\n"
+        "from compelling_cli.manuscript import extract\n"
+        "from compelling_cli.errors import ExtractionError\n"
+        "try:\n"
+        "    extract(sys.stdin.buffer.read(), 'torn.pdf')\n"
+        "except ExtractionError:\n"
+        "    pass\n"
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=damaged, capture_output=True, check=True
+    )
+
+    assert done.stderr == b""
 
 
 def test_an_empty_pdf_is_an_empty_story() -> None:
