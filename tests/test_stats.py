@@ -73,7 +73,7 @@ def cli_store(store, monkeypatch):
         monkeypatch.setenv("CSF_BACKEND", "aws")
         monkeypatch.setenv("CSF_TABLE", store.table)
         monkeypatch.setenv("CSF_BUCKET", store.bucket)
-    monkeypatch.setattr("compelling_cli.cli.stats._now", lambda: NOW)
+    monkeypatch.setattr("compelling_cli.cli.stats.clock", lambda: NOW)
     return store
 
 
@@ -319,3 +319,78 @@ def test_aws_stats_report_no_progress_when_each_state_is_one_page():
     pile_stats(store, now=NOW, progress=lambda *a: seen.append(a))
 
     assert seen == []
+
+
+def writers(store) -> None:
+    """Four stories by three writers, of known lengths and states."""
+    rows = [
+        ("w1", "Zoë Ångström", "zoe@example.com", 3000, State.HELD, 40),
+        ("w2", "Bo Newer", "bo@example.net", 1200, State.UNREAD, 30),
+        ("w3", "ZOË ÅNGSTRÖM", "zoe@example.com", 800, State.UNREAD, 20),
+        ("w4", "Cy Short", "cy@example.org", 5000, State.REJECTED, 10),
+    ]
+    for sub_id, author, email, words, state, age in rows:
+        store.add(
+            Submission(
+                id=sub_id,
+                email=email,
+                author=author,
+                word_count=words,
+                state=state,
+                timestamp=NOW - age * DAY,
+            ),
+            {},
+        )
+
+
+@pytest.mark.parametrize(
+    ("query", "ids"),
+    [
+        ({}, ["w1", "w2", "w3", "w4"]),
+        ({"author": "zoë ångström"}, ["w1", "w3"]),
+        ({"author": "EXAMPLE.NET"}, ["w2"]),
+        ({"since": NOW - 25 * DAY}, ["w3", "w4"]),
+        ({"sort": "words"}, ["w3", "w2", "w1", "w4"]),
+        ({"sort": "state"}, ["w2", "w3", "w1", "w4"]),
+        ({"sort": "words", "limit": 2}, ["w3", "w2"]),
+        ({"limit": 0}, []),
+    ],
+)
+def test_list_filters_orders_and_limits(store, query, ids):
+    writers(store)
+
+    assert [sub.id for sub in store.list(**query)] == ids
+
+
+def test_list_keeps_the_state_filter_alongside_the_others(store):
+    writers(store)
+
+    found = store.list(State.UNREAD, author="zoe", sort="words")
+
+    assert [sub.id for sub in found] == ["w3"]
+
+
+def test_list_command_takes_the_new_options(csf, cli_store):
+    writers(cli_store)
+
+    result = csf(
+        "list", "--author", "ZOE@", "--sort", "words", "--limit", "1", "--json"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert [sub["id"] for sub in json.loads(result.stdout)] == ["w3"]
+
+
+def test_list_since_a_span_and_nothing_matching(csf, cli_store):
+    writers(cli_store)
+
+    assert csf("list", "--since", "2d").stdout == "No submissions match.\n"
+
+
+def test_list_with_an_unknown_sort_is_a_usage_error(csf):
+    result = csf("list", "--sort", "title")
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "csf: error: unknown sort 'title' (use one of: received, words, state)\n"
+    )

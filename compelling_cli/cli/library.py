@@ -144,14 +144,13 @@ def list_(
 
     Example: csf list --state held --author jane --sort words --limit 20
     """
-    import time
-
     from ..stats import parse_since
     from ..store.base import check_sort
+    from .stats import clock
 
     run = session(ctx)
     wanted = State.parse(state) if state else None
-    start = parse_since(since, int(time.time())) if since is not None else None
+    start = parse_since(since, clock()) if since is not None else None
     query = {"author": author, "since": start, "sort": check_sort(sort), "limit": limit}
     subs = list(run.store.list(wanted, **query))
     if as_json:

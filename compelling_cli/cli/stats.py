@@ -44,7 +44,7 @@ def stats(
     from ..stats import parse_since, pile_stats
 
     run = session(ctx)
-    now = _now()
+    now = clock()
     start = parse_since(since, now) if since is not None else None
     with _progress() as progress:
         figures = pile_stats(run.store, now=now, since=start, progress=progress)
@@ -141,7 +141,7 @@ def _days(value: float | None) -> str:
     return f"{value:g} day" + ("" if value == 1 else "s")
 
 
-def _now() -> int:
+def clock() -> int:
     """The clock, in one place so that tests can set it."""
     return int(time.time())
 
