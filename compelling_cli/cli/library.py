@@ -1,17 +1,26 @@
-"""Commands that bring submissions in and show them: ingest, next, read, show, list."""
+"""Commands that bring submissions in and show them: ingest, next, read, open, show,
+list, demo."""
 
 from __future__ import annotations
 
+import io
 import os
 import shlex
+import shutil
 import subprocess
 import sys
-from pathlib import Path
+import tempfile
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 import typer
 
+from ..errors import CsfError, UsageError
 from ..model import State, Submission, iso
-from .app import age, app, print_json, session
+from .app import Session, age, app, print_json, session
+
+if TYPE_CHECKING:
+    from ..manuscript import Manuscript
 
 JSON = typer.Option(False, "--json", help="Print one JSON document instead.")
 
@@ -187,6 +196,9 @@ def list_(
     run.console.print(table)
 
 
+FORMATS = ("text", "markdown", "json")
+
+
 @app.command()
 def read(
     ctx: typer.Context,
@@ -194,54 +206,131 @@ def read(
         None, metavar="[ID]", help="Defaults to the last shown."
     ),
     plain: bool = typer.Option(False, "--plain", help="No styles at all."),
-    width: int = typer.Option(72, "--width", min=20, help="Columns of text."),
+    width: int = typer.Option(
+        None, "--width", min=20, help="Columns of text (at most 72 by default)."
+    ),
+    form: str = typer.Option(
+        "text", "--format", metavar="text|markdown|json", help="What to print."
+    ),
+    blind: bool = typer.Option(
+        False, "--blind", help="Hide the author's name, email, contact block, byline."
+    ),
     pager: bool = typer.Option(
         True, "--pager/--no-pager", help="Page on a terminal through $PAGER."
     ),
     as_json: bool = JSON,
 ) -> None:
-    """Read a submission's manuscript in the terminal.
+    """Read a submission's manuscript in the terminal, italics and scene breaks kept.
 
-    Example: csf next && csf read
+    On a terminal the story goes through $PAGER (default: less -R).
+
+    Example: csf next && csf read --blind
     """
-    from ..manuscript import extract
-    from ..render import manuscript_to_plain
+    from ..render import (
+        manuscript_to_json,
+        manuscript_to_markdown,
+        manuscript_to_plain,
+        render_manuscript,
+    )
 
+    if form not in FORMATS:
+        raise UsageError(f"unknown format {form!r}", "use text, markdown or json")
     run = session(ctx)
     sub = run.store.get(run.resolve(sub_id))
     run.remember(sub.id)
+    story = load_manuscript(run, sub)
+    if as_json or form == "json":
+        print_json(manuscript_to_json(story, submission=sub, blind=blind))
+    elif form == "markdown":
+        typer.echo(manuscript_to_markdown(story, submission=sub, blind=blind), nl=False)
+    elif plain:
+        text = manuscript_to_plain(
+            story, width=width or 72, submission=sub, blind=blind
+        )
+        page(text, pager)
+    else:
+        view = render_manuscript(story, submission=sub, width=width, blind=blind)
+        page_rich(run, view, pager)
+
+
+def load_manuscript(run: Session, sub: Submission) -> Manuscript:
+    """The submission's manuscript, read from its stored part."""
+    from ..manuscript import extract
+
     name = sub.manuscript or "body.txt"
-    story = extract(run.store.read_part(sub.id, name), name)
-    if as_json:
-        print_json({"submission": sub.to_json(), "text": story.text})
-        return
-    text = manuscript_to_plain(story, width=width)
-    header = _header_text(sub)
-    _page(header + "\n" + text, pager and sys.stdout.isatty())
+    return extract(run.store.read_part(sub.id, name), name)
 
 
-def _page(text: str, use_pager: bool) -> None:
-    if use_pager:
+def page(text: str, pager: bool = True) -> None:
+    """``text`` through the pager when stdout is a terminal, else straight out."""
+    if pager and sys.stdout.isatty():
         command = shlex.split(os.environ.get("PAGER") or "less -R")
         try:
             subprocess.run(command, input=text.encode(), check=False)
             return
         except OSError:
-            pass  # no pager installed: print instead
+            pass  # no such pager: print instead
     typer.echo(text, nl=False)
 
 
-def _header_text(sub: Submission) -> str:
-    from ..render import sanitize
+def page_rich(run: Session, renderable: object, pager: bool = True) -> None:
+    """A rich renderable, styled, through the pager on a terminal."""
+    if not (pager and sys.stdout.isatty()):
+        run.console.print(renderable)
+        return
+    from rich.console import Console
 
-    who = sanitize(sub.author or sub.email)
-    lines = [
-        sanitize(sub.title),
-        f"by {who}",
-        f"{sub.word_count:,} words · received {sub.received_at:%Y-%m-%d} · "
-        f"{sub.state.label} · {sub.id}",
-    ]
-    return "\n".join(lines) + "\n"
+    buffer = io.StringIO()
+    Console(file=buffer, force_terminal=True, width=run.console.width).print(renderable)
+    page(buffer.getvalue())
+
+
+@app.command("open")
+def open_(
+    ctx: typer.Context,
+    sub_id: str = typer.Argument(
+        None, metavar="[ID]", help="Defaults to the last shown."
+    ),
+) -> None:
+    """Open the original manuscript with the system's viewer.
+
+    The file is copied to a temporary folder under a safe name first, so a strange
+    attachment name cannot do anything but name the file.
+
+    Example: csf open 3fk2q8x9ab
+    """
+    from ..mail import safe_filename
+
+    run = session(ctx)
+    sub = run.store.get(run.resolve(sub_id))
+    run.remember(sub.id)
+    name = sub.manuscript or "body.txt"
+    data = run.store.read_part(sub.id, name)
+    folder = Path(tempfile.mkdtemp(prefix=f"csf-{sub.id}-"))
+    path = folder / safe_filename(PurePath(name).name, "manuscript.bin")
+    path.write_bytes(data)
+    launch(path)
+    typer.echo(f"Opened {path}")
+
+
+def launch(path: Path) -> None:
+    """Hand ``path`` to the system's viewer, without waiting for it."""
+    if sys.platform == "win32":
+        os.startfile(path)  # type: ignore[attr-defined]
+        return
+    opener = "open" if sys.platform == "darwin" else "xdg-open"
+    if shutil.which(opener) is None:
+        raise CsfError(
+            f"no viewer to open {path} with ({opener} is not installed)",
+            "open the file yourself",
+        )
+    subprocess.Popen(
+        [opener, str(path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _line(*fields: str):
