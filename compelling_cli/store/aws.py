@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 INDEX = "evaluation_state-timestamp-index"
 PARTS = "submissions"
+# DynamoDB says ValidationException for a missing index; moto, ResourceNotFound.
+_MISSING_INDEX = {"ValidationException", "ResourceNotFoundException"}
 _SERIALIZE = TypeSerializer().serialize
 _DESERIALIZE = TypeDeserializer().deserialize
 
@@ -74,15 +76,15 @@ class AwsStore(Store):
                 yield
             except ClientError as exc:
                 code, message = error_code(exc), error_message(exc)
+                if INDEX in message and code in _MISSING_INDEX:
+                    raise StoreError(
+                        f"the table {self.table} has no index {INDEX}",
+                        "run csf setup to add it",
+                    ) from exc
                 if code == "ResourceNotFoundException":
                     raise StoreError(
                         f"the DynamoDB table {self.table} does not exist",
                         "run csf setup, or set CSF_TABLE",
-                    ) from exc
-                if code == "ValidationException" and "index" in message.lower():
-                    raise StoreError(
-                        f"the table {self.table} has no index {INDEX}",
-                        "run csf setup to add it",
                     ) from exc
                 if code == "NoSuchBucket":
                     raise StoreError(
