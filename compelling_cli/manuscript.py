@@ -28,6 +28,7 @@ from pathlib import Path, PurePath
 from xml.parsers import expat
 
 from .errors import ExtractionError
+from .text import NEWLINES, clean_text
 
 #: File name endings taken for a manuscript when they come as an attachment.
 MANUSCRIPT_SUFFIXES = frozenset(
@@ -121,39 +122,6 @@ def word_count_note(manuscript: Manuscript) -> str | None:
     if abs(manuscript.word_count - stated) <= stated * 0.10:
         return None
     return f"the author states about {stated:,} words"
-
-
-# Cleaning text from a stranger
-
-_CONTROLS = re.compile(
-    r"""
-    \x1b\[[0-?]*[ -/]*[@-~]?                # CSI: colours, cursor moves, erasing
-    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?    # OSC: titles, hyperlinks, clipboard
-    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?         # DCS, SOS, PM, APC strings
-    | \x1b[ -/]*[0-~]?                      # every other escape
-    | \x9b[0-?]*[ -/]*[@-~]?                # CSI in its one-byte form
-    | [\x00-\x08\x0b-\x1f\x7f-\x9f]         # the C0 and C1 controls but \t and \n
-    | [\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]
-    | [\ud800-\udfff\ufff9-\ufffb]          # lone surrogates, interlinear marks
-    """,
-    re.VERBOSE,
-)
-_PAIRS = re.compile(r"[\ud800-\udbff][\udc00-\udfff]")
-_NEWLINES = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
-
-
-def clean_text(text: str, *, single_line: bool = False) -> str:
-    """``text`` without control characters, escape sequences or invisible marks.
-
-    Line ends of every kind become ``\\n``; with ``single_line`` they and tabs become
-    spaces.
-    """
-    if _PAIRS.search(text):
-        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    text = _CONTROLS.sub("", _NEWLINES.sub("\n", text))
-    if single_line:
-        text = " ".join(text.split())
-    return text
 
 
 # The shared pass: raw paragraphs to a manuscript
@@ -535,7 +503,7 @@ def _inline(text: str, *, markdown: bool = False) -> list[Run]:
 def _plain_paragraphs(text: str, *, markdown: bool = False) -> list[RawParagraph]:
     paragraphs: list[RawParagraph] = []
     current: RawParagraph = []
-    for line in _NEWLINES.sub("\n", text).split("\n"):
+    for line in NEWLINES.sub("\n", text).split("\n"):
         if not line.strip():
             if current:
                 paragraphs.append(current)

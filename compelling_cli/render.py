@@ -18,7 +18,8 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.text import Text
 
-from .manuscript import Manuscript, Paragraph, Run, clean_text, word_count_note
+from .manuscript import Manuscript, Paragraph, Run, word_count_note
+from .text import sanitize
 
 if TYPE_CHECKING:
     from .model import Submission
@@ -33,14 +34,6 @@ WORDS_PER_MINUTE = 250
 INDENT = "   "
 
 SCENE_MARK = "*   *   *"
-
-
-def sanitize(text: str | None, *, single_line: bool = False) -> str:
-    """``text`` with escape sequences and control characters removed.
-
-    Newlines and tabs stay unless ``single_line``, which folds all whitespace.
-    """
-    return clean_text(text or "", single_line=single_line)
 
 
 def _field(text: str | None) -> str:

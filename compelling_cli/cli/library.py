@@ -176,7 +176,7 @@ def list_(
     from rich.table import Table
     from rich.text import Text
 
-    from ..render import sanitize
+    from ..text import sanitize
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("id", "received", "state"):
@@ -336,7 +336,7 @@ def launch(path: Path) -> None:
 def _line(*fields: str):
     from rich.text import Text
 
-    from ..render import sanitize
+    from ..text import sanitize
 
     return Text("  ".join(sanitize(f) for f in fields))
 
@@ -345,7 +345,7 @@ def _summary(console, sub: Submission, *, full: bool = False) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from ..render import sanitize
+    from ..text import sanitize
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
