@@ -105,9 +105,13 @@ def test_export_with_parts_rebuilds_the_library_elsewhere(
     moved = json.loads(run_in(monkeypatch, target, csf, "list", "--json").stdout)
     assert moved == library
     for sub in library:
-        original = csf("read", sub["id"], "--json", "--no-pager")
-        copied = run_in(monkeypatch, target, csf, "read", sub["id"], "--json")
-        assert json.loads(copied.stdout)["text"] == json.loads(original.stdout)["text"]
+        for command in (("show", "--raw"), ("read", "--json")):
+            original = csf(command[0], sub["id"], *command[1:])
+            copied = run_in(
+                monkeypatch, target, csf, command[0], sub["id"], *command[1:]
+            )
+            assert original.exit_code == copied.exit_code == 0, copied.output
+            assert copied.stdout_bytes == original.stdout_bytes
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
