@@ -5,7 +5,6 @@ defaults. Each effective value remembers where it came from, for ``csf config``.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("editor", "CSF_EDITOR", "the editor's name, used to sign letters"),
     Option("editor_email", "CSF_EDITOR_EMAIL", "where notifications go"),
     Option("from_email", "CSF_FROM_EMAIL", "the address letters come from"),
+    Option("accept_delay", "CSF_ACCEPT_DELAY", "wait before an acceptance goes: 1d"),
+    Option("reject_delay", "CSF_REJECT_DELAY", "wait before a rejection goes: 12h"),
+    Option("hold_delay", "CSF_HOLD_DELAY", "wait before a hold notice goes: 30m"),
+    Option("smtp_url", "CSF_SMTP_URL", "send through SMTP: smtps://user@host:465"),
 )
 _BY_NAME = {option.name: option for option in OPTIONS}
 BACKENDS = ("local", "aws")
@@ -123,6 +126,8 @@ def _read_config(path: Path) -> dict[str, str]:
         raise ConfigError(f"cannot read the config file {path}: {exc}") from exc
     if not text.strip():
         return {}
+    import tomllib  # only when there is a file to read: it costs a few ms at start
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -2,12 +2,14 @@
 
 A template is a text file whose first line is ``Subject: ...``, then a blank line, then
 the body, with ``$fields``. The defaults ship in ``templates/``; a file of the same name
-in ``<library>/letters/`` overrides one.
+in ``<library>/letters/`` overrides one. A letter that uses ``$words`` carries the
+editor's own words, as the personal rejection does.
 """
 
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -20,7 +22,7 @@ from string import Template
 from .config import Settings
 from .errors import ConfigError
 from .mail import decode_words
-from .model import Submission
+from .model import State, Submission
 
 FIELDS = (
     "author",
@@ -33,8 +35,20 @@ FIELDS = (
     "email",
     "word_count",
     "state",
+    "words",
 )
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_UNSAFE_IN_BODY = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]+")
+_REPLY_PREFIX = re.compile(r"^(?:re\s*:\s*)+", re.IGNORECASE)
+
+#: The letters each decision may send, the first being its default. Letters of the
+#: editor's own (files in ``<library>/letters/`` under other names) suit any decision.
+DECISION_LETTERS: dict[State, tuple[str, ...]] = {
+    State.REJECTED: ("form", "personal", "higher-tier"),
+    State.ACCEPTED: ("acceptance",),
+    State.HELD: ("hold",),
+    State.WITHDRAWN: ("withdrawn",),
+}
 
 
 @dataclass(frozen=True)
@@ -80,11 +94,20 @@ def fields_for(submission: Submission, settings: Settings) -> dict[str, str]:
     return {key: one_line(value) for key, value in values.items()}
 
 
-def render(name: str, submission: Submission, settings: Settings) -> Letter:
-    """The letter ``name`` filled in for ``submission``."""
+def needs_words(name: str, settings: Settings) -> bool:
+    """Whether the letter ``name`` carries the editor's own words (``$words``)."""
     text = template_text(name, settings)
+    return "$words" in text or "${words}" in text
+
+
+def render(
+    name: str, submission: Submission, settings: Settings, *, words: str = ""
+) -> Letter:
+    """The letter ``name`` filled in for ``submission``, with the editor's ``words``."""
+    text = template_text(name, settings)
+    values = {**fields_for(submission, settings), "words": body_text(words)}
     try:
-        filled = Template(text).substitute(fields_for(submission, settings))
+        filled = Template(text).substitute(values)
     except (KeyError, ValueError) as exc:
         known = ", ".join("$" + f for f in FIELDS)
         raise ConfigError(
@@ -96,7 +119,18 @@ def render(name: str, submission: Submission, settings: Settings) -> Letter:
     )
     if not subject:
         body = filled
-    return Letter(name=name, subject=one_line(subject), body=body.strip() + "\n")
+    subject = _REPLY_PREFIX.sub("Re: ", one_line(subject))
+    return Letter(name=name, subject=subject, body=body.strip() + "\n")
+
+
+def body_text(text: str) -> str:
+    """``text`` for a letter's body: control characters gone, long lines wrapped."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept = [_UNSAFE_IN_BODY.sub(" ", line).rstrip() for line in lines]
+    wrapped = [
+        textwrap.fill(line, width=72) if len(line) > 72 else line for line in kept
+    ]
+    return "\n".join(wrapped).strip("\n")
 
 
 def one_line(text: str) -> str:
@@ -140,7 +174,10 @@ def compose(
             message["In-Reply-To"] = message_id
             message["References"] = message_id
     message["X-CSF-Letter"] = letter.name
-    message.set_content(letter.body)
+    # Quoted-printable keeps a letter in any language to 7-bit lines, which every
+    # mail server takes; plain ASCII letters go as they are.
+    cte = None if letter.body.isascii() else "quoted-printable"
+    message.set_content(letter.body, cte=cte)
     return message
 
 

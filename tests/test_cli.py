@@ -169,7 +169,10 @@ def test_list_is_newest_last_and_filters_by_state(csf, inbox):
 def test_decisions_change_the_state_once(csf, inbox):
     first, second, _ = ingested(csf, inbox)
     result = csf("accept", first["id"])
-    assert result.stdout == f"Accepted {first['id']}: First Light by Ann Older\n"
+    assert result.stdout == (
+        f"Accepted {first['id']}: First Light by Ann Older\n"
+        "The acceptance letter went to ann@example.com.\n"
+    )
     assert json.loads(csf("hold", second["id"], "--json").stdout)["state"] == "held"
     assert json.loads(csf("next", "--json").stdout) is None
 

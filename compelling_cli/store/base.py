@@ -6,8 +6,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from ..errors import ConflictError, UsageError
+from ..errors import ConflictError, StoreError, UsageError
 from ..model import Note, State, Submission
+from ..queue import LetterStatus, QueuedLetter
 
 if TYPE_CHECKING:
     from ..stats import Tally
@@ -102,6 +103,55 @@ class Store(ABC):
     def read_part(self, sub_id: str, name: str) -> bytes:
         """The bytes of one stored part, such as ``raw.eml``."""
 
+    def by_email(self, email: str) -> list[Submission]:
+        """Every submission from ``email`` (ignoring case), oldest first.
+
+        This reads every record; a store with an index on the address overrides it.
+        """
+        wanted = email.strip().casefold()
+        return [s for s in self.list() if s.email.casefold() == wanted]
+
+    # The letter queue. Several editors share it, so every change of a letter's
+    # status is a conditional write, as decisions are.
+
+    def queue_letter(self, letter: QueuedLetter) -> None:
+        """Add a letter to the queue; ConflictError if its id is taken."""
+        raise self._no_queue()
+
+    def get_letter(self, letter_id: str) -> QueuedLetter:
+        """The letter with that id; raises NotFound."""
+        raise self._no_queue()
+
+    def due_letters(self, now: int) -> list[QueuedLetter]:
+        """Queued letters whose send time is ``now`` or earlier, soonest first."""
+        raise self._no_queue()
+
+    def list_letters(
+        self,
+        status: LetterStatus,
+        *,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> list[QueuedLetter]:
+        """Letters in one status, by send time (sent ones by the time they went)."""
+        raise self._no_queue()
+
+    def claim_letter(self, letter_id: str, at: int) -> QueuedLetter | None:
+        """Move a queued letter to sending; None if it was not queued any more."""
+        raise self._no_queue()
+
+    def mark_letter_sent(self, letter_id: str, at: int) -> None:
+        """Record that a letter being sent went out."""
+        raise self._no_queue()
+
+    def release_letter(self, letter_id: str, error: str) -> None:
+        """Put a letter whose sending failed back in the queue, with the reason."""
+        raise self._no_queue()
+
+    def cancel_letter(self, letter_id: str) -> bool:
+        """Cancel a queued letter; False if it is being sent or went already."""
+        raise self._no_queue()
+
     def close(self) -> None:  # noqa: B027 - stores without resources need nothing
         """Release what the store holds open."""
 
@@ -110,6 +160,10 @@ class Store(ABC):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def _no_queue(self) -> StoreError:
+        # Until every store keeps the letter queue, a store without one says so.
+        return StoreError(f"the {type(self).__name__} keeps no letter queue yet")
 
     def _moved(self, sub_id: str, expected: State) -> ConflictError:
         """The error for a conditional write that found another state."""

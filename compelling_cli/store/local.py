@@ -18,8 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import NotFound, StoreError
+from ..errors import ConflictError, NotFound, StoreError
 from ..model import ID_LENGTH, Note, State, Submission
+from ..queue import LetterStatus, QueuedLetter
 from ..stats import (
     DAY,
     DECISIONS,
@@ -34,7 +35,7 @@ from .base import Store, check_sort
 
 DATABASE = "library.sqlite3"
 PARTS = "submissions"
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
 _LIST_COLUMNS = ("s3_postfixes", "notes", "sent")
 _COLUMNS = (
     "id",
@@ -84,6 +85,30 @@ CREATE INDEX IF NOT EXISTS submissions_state_timestamp
     ON submissions (evaluation_state, timestamp);
 CREATE INDEX IF NOT EXISTS submissions_email ON submissions (email);
 """
+# Version 2 adds the letter queue; a version 1 library gains it when next opened.
+_LETTERS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS letters (
+    id TEXT PRIMARY KEY,
+    submission TEXT NOT NULL,
+    name TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    message BLOB NOT NULL,
+    due INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    decision INTEGER NOT NULL,
+    previous INTEGER NOT NULL,
+    status INTEGER NOT NULL,
+    by TEXT NOT NULL DEFAULT '',
+    sent_at INTEGER,
+    claimed_at INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS letters_status_due ON letters (status, due);
+CREATE INDEX IF NOT EXISTS submissions_email_nocase
+    ON submissions (email COLLATE NOCASE);
+"""
 
 
 class LocalStore(Store):
@@ -106,7 +131,7 @@ class LocalStore(Store):
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             if self.db.execute("PRAGMA user_version").fetchone()[0] < _SCHEMA_VERSION:
-                self.db.executescript(_SCHEMA)
+                self.db.executescript(_SCHEMA + _LETTERS_SCHEMA)
                 self.db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -325,6 +350,102 @@ class LocalStore(Store):
             raise NotFound(f"{sub_id} has no part {name!r}") from None
         except OSError as exc:
             raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+    def by_email(self, email: str) -> list[Submission]:
+        with self._errors():
+            rows = self.db.execute(
+                "SELECT * FROM submissions WHERE email = ? COLLATE NOCASE "
+                "ORDER BY timestamp, id",
+                (email.strip(),),
+            ).fetchall()
+        return [_from_row(row) for row in rows]
+
+    def queue_letter(self, letter: QueuedLetter) -> None:
+        record = letter.to_record()
+        names, marks = ", ".join(record), ", ".join("?" * len(record))
+        with self._transaction() as db:
+            cursor = db.execute(
+                f"INSERT INTO letters ({names}) VALUES ({marks}) "
+                "ON CONFLICT (id) DO NOTHING",
+                list(record.values()),
+            )
+        if cursor.rowcount != 1:
+            raise ConflictError(f"the letter {letter.id} is queued already")
+
+    def get_letter(self, letter_id: str) -> QueuedLetter:
+        with self._errors():
+            row = self.db.execute(
+                "SELECT * FROM letters WHERE id = ?", (letter_id,)
+            ).fetchone()
+        if row is None:
+            raise NotFound(
+                f"no letter has the id {letter_id!r}", "csf outbox lists them"
+            )
+        return QueuedLetter.from_record(dict(row))
+
+    def due_letters(self, now: int) -> list[QueuedLetter]:
+        return self._letters(
+            "status = ? AND due <= ? ORDER BY due, id", (int(LetterStatus.QUEUED), now)
+        )
+
+    def list_letters(
+        self,
+        status: LetterStatus,
+        *,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> list[QueuedLetter]:
+        order = "coalesce(sent_at, due)" if status is LetterStatus.SENT else "due"
+        direction = "DESC" if newest_first else "ASC"
+        query = f"status = ? ORDER BY {order} {direction}, id {direction}"
+        args: tuple[int, ...] = (int(status),)
+        if limit is not None:
+            query, args = query + " LIMIT ?", (*args, max(0, limit))
+        return self._letters(query, args)
+
+    def _letters(self, where: str, args: tuple[Any, ...]) -> list[QueuedLetter]:
+        with self._errors():
+            rows = self.db.execute(f"SELECT * FROM letters WHERE {where}", args)
+            return [QueuedLetter.from_record(dict(row)) for row in rows.fetchall()]
+
+    def claim_letter(self, letter_id: str, at: int) -> QueuedLetter | None:
+        claimed = self._move_letter(
+            letter_id, LetterStatus.QUEUED, LetterStatus.SENDING, claimed_at=at
+        )
+        return self.get_letter(letter_id) if claimed else None
+
+    def mark_letter_sent(self, letter_id: str, at: int) -> None:
+        if not self._move_letter(
+            letter_id, LetterStatus.SENDING, LetterStatus.SENT, sent_at=at, error=None
+        ):
+            raise ConflictError(f"the letter {letter_id} was not being sent")
+
+    def release_letter(self, letter_id: str, error: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE letters SET status = ?, error = ?, attempts = attempts + 1, "
+                "claimed_at = NULL WHERE id = ? AND status = ?",
+                (int(LetterStatus.QUEUED), error, letter_id, int(LetterStatus.SENDING)),
+            )
+
+    def cancel_letter(self, letter_id: str) -> bool:
+        return self._move_letter(letter_id, LetterStatus.QUEUED, LetterStatus.CANCELLED)
+
+    def _move_letter(
+        self,
+        letter_id: str,
+        expected: LetterStatus,
+        target: LetterStatus,
+        **values: Any,
+    ) -> bool:
+        """One conditional write: the letter moves only if it is still ``expected``."""
+        sets = "".join(f", {name} = ?" for name in values)
+        with self._transaction() as db:
+            cursor = db.execute(
+                f"UPDATE letters SET status = ?{sets} WHERE id = ? AND status = ?",
+                (int(target), *values.values(), letter_id, int(expected)),
+            )
+        return cursor.rowcount == 1
 
     def part_path(self, sub_id: str, name: str) -> Path:
         """Where a part lives on disk."""
