@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -75,6 +73,9 @@ ID_LENGTH = 10
 
 def submission_id(raw: bytes) -> str:
     """A short, typable id derived from the message bytes (50 bits of SHA-256)."""
+    import base64
+    import hashlib
+
     digest = hashlib.sha256(raw).digest()
     return base64.b32encode(digest).decode("ascii")[:ID_LENGTH].translate(_TO_ID)
 
