@@ -77,18 +77,6 @@ def error_message(exc: BaseException) -> str:
     return str(response.get("Error", {}).get("Message", "")) or str(exc)
 
 
-def is_retryable(exc: BaseException) -> bool:
-    """Whether a later try may succeed: throttling, timeouts, faults on AWS's side."""
-    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
-
-    if isinstance(exc, ConnectionError | HTTPClientError):
-        return True
-    if isinstance(exc, ClientError):
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return error_code(exc) in THROTTLED or int(status or 0) >= 500
-    return False
-
-
 @contextmanager
 def translated(what: str, error: type[CsfError] = StoreError) -> Iterator[None]:
     """Turn botocore's failures common to every service into one-line errors.
