@@ -16,7 +16,7 @@ import pytest
 from compelling_cli import decisions
 from compelling_cli.config import load_settings
 from compelling_cli.errors import CsfError
-from compelling_cli.model import State
+from compelling_cli.model import State, Submission
 from compelling_cli.outbox import MaildirOutbox
 from compelling_cli.queue import LetterStatus
 from compelling_cli.store.local import LocalStore
@@ -391,3 +391,90 @@ def test_two_senders_at_once_send_each_letter_once(isolated, tmp_path, monkeypat
     letters = outbox(isolated)
     assert len(letters) == 12
     assert len({m["To"] for m in letters}) == 12
+
+
+# The same flows on each store: the local library and the AWS table (moto).
+
+
+def on_each_store(store, isolated, n: int = 1) -> tuple[Submission, MaildirOutbox]:
+    sub = Submission(
+        id=f"st{n:08d}",
+        email=f"writer{n}@example.com",
+        author=f"Writer {n}",
+        title=f"Story {n}",
+        subject=f"Submission: Story {n}",
+        message_id=f"<{n}@example.com>",
+        timestamp=1_700_000_000 + n,
+        parts=["raw.eml", "body.txt"],
+        manuscript="body.txt",
+    )
+    store.add(sub, {"raw.eml": b"From: x@example.com\r\n\r\nx", "body.txt": b"x"})
+    return sub, MaildirOutbox(isolated / "outbox")
+
+
+def test_two_editors_who_read_the_same_story_get_one_decision(store, isolated):
+    sub, mail = on_each_store(store, isolated)
+    settings = load_settings()
+    first, second = store.get(sub.id), store.get(sub.id)
+    decisions.decide(store, mail, settings, first, State.REJECTED, now=1000)
+    with pytest.raises(CsfError, match="is rejected now, not unread: someone"):
+        decisions.decide(store, mail, settings, second, State.ACCEPTED, now=1001)
+    assert [m["X-CSF-Letter"] for m in outbox(isolated)] == ["form"]
+    assert [x.name for x in store.list_letters(LetterStatus.SENT)] == ["form"]
+    assert store.list_letters(LetterStatus.QUEUED) == []
+
+
+def test_delay_undo_and_send_on_each_store(store, isolated, monkeypatch):
+    monkeypatch.setenv("CSF_REJECT_DELAY", "1h")
+    settings = load_settings()
+    one, mail = on_each_store(store, isolated, 1)
+    two, _ = on_each_store(store, isolated, 2)
+    decisions.decide(store, mail, settings, one, State.REJECTED, now=1000)
+    decisions.decide(store, mail, settings, two, State.REJECTED, now=1010)
+    assert decisions.send_due(store, mail, now=4000).sent == []
+
+    undone = decisions.undo(store, settings, now=1020)
+    assert (undone.submission.id, undone.submission.state) == (two.id, State.UNREAD)
+    assert undone.letter.status is LetterStatus.CANCELLED
+
+    done = decisions.send_due(store, mail, now=4600)
+    assert [x.submission for x in done.sent] == [one.id]
+    assert decisions.send_due(store, mail, now=4700).sent == []
+    assert [m["To"].addresses[0].addr_spec for m in outbox(isolated)] == [one.email]
+    assert decisions.letter_for(store, store.get(one.id)).status is LetterStatus.SENT
+    assert [s.id for s in store.by_email("WRITER1@example.com")] == [one.id]
+
+
+def test_decide_on_aws_reads_ahead_and_sends_through_ses(csf, aws, monkeypatch):
+    import boto3
+
+    from compelling_cli.cli import reading
+    from compelling_cli.store.aws import AwsStore
+    from tests.test_decide import FakeTerminal
+
+    monkeypatch.setenv("CSF_BACKEND", "aws")
+    monkeypatch.setenv("CSF_BUCKET", "csf-decide")
+    monkeypatch.setenv("CSF_FROM_EMAIL", "submissions@example-magazine.test")
+    boto3.client("ses").verify_domain_identity(Domain="example-magazine.test")
+    store = AwsStore("compelling_submissions", "csf-decide")
+    store.setup()
+    subs = [on_each_store(store, Path("unused"), n)[0] for n in (1, 2, 3)]
+
+    loads = []
+    real = decisions.load_reading
+    monkeypatch.setattr(
+        decisions, "load_reading", lambda s, i: loads.append(i) or real(s, i)
+    )
+    terminal = FakeTerminal("arfh")
+    monkeypatch.setattr(reading, "open_terminal", lambda: terminal)
+    result = csf("decide")
+    assert result.exit_code == 0, result.output
+    assert loads == [s.id for s in subs]
+    assert [store.get(s.id).state for s in subs] == [
+        State.ACCEPTED,
+        State.REJECTED,
+        State.HELD,
+    ]
+    from tests.test_lambda import sent_mail
+
+    assert [m["X-CSF-Letter"] for m in sent_mail()] == ["acceptance", "form", "hold"]

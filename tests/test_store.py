@@ -9,7 +9,6 @@ import pytest
 from compelling_cli.errors import ConflictError, NotFound
 from compelling_cli.model import Note, State, Submission
 from compelling_cli.queue import LetterStatus, QueuedLetter, letter_id
-from compelling_cli.store.base import Store
 
 
 def submission(n: int, *, state: State = State.UNREAD, timestamp: int | None = None):
@@ -115,86 +114,78 @@ def letter(n: int, *, due: int = 100, by: str = "ada") -> QueuedLetter:
     )
 
 
-@pytest.fixture
-def queue(store):
-    """The store, where it keeps the letter queue already."""
-    if type(store).queue_letter is Store.queue_letter:
-        pytest.skip(f"{type(store).__name__} keeps no letter queue yet")
-    return store
-
-
-def test_a_queued_letter_round_trips_and_its_id_is_taken(queue):
-    queue.queue_letter(letter(1))
-    assert queue.get_letter("id00000001.51") == letter(1)
+def test_a_queued_letter_round_trips_and_its_id_is_taken(store):
+    store.queue_letter(letter(1))
+    assert store.get_letter("id00000001.51") == letter(1)
     with pytest.raises(ConflictError, match="is queued already"):
-        queue.queue_letter(letter(1))
+        store.queue_letter(letter(1))
     with pytest.raises(NotFound, match=r"no letter has the id 'id00000009\.1'"):
-        queue.get_letter("id00000009.1")
+        store.get_letter("id00000009.1")
 
 
-def test_due_letters_are_the_queued_ones_whose_time_has_come(queue):
-    queue.queue_letter(letter(1, due=300))
-    queue.queue_letter(letter(2, due=100))
-    queue.queue_letter(letter(3, due=200))
-    queue.queue_letter(letter(4, due=900))
-    assert [x.id for x in queue.due_letters(300)] == [
+def test_due_letters_are_the_queued_ones_whose_time_has_come(store):
+    store.queue_letter(letter(1, due=300))
+    store.queue_letter(letter(2, due=100))
+    store.queue_letter(letter(3, due=200))
+    store.queue_letter(letter(4, due=900))
+    assert [x.id for x in store.due_letters(300)] == [
         "id00000002.52",
         "id00000003.53",
         "id00000001.51",
     ]
-    queue.claim_letter("id00000003.53", at=301)
-    assert [x.id for x in queue.due_letters(1000)] == [
+    store.claim_letter("id00000003.53", at=301)
+    assert [x.id for x in store.due_letters(1000)] == [
         "id00000002.52",
         "id00000001.51",
         "id00000004.54",
     ]
 
 
-def test_a_letter_is_claimed_once_then_sent(queue):
-    queue.queue_letter(letter(1))
-    claimed = queue.claim_letter("id00000001.51", at=120)
+def test_a_letter_is_claimed_once_then_sent(store):
+    store.queue_letter(letter(1))
+    claimed = store.claim_letter("id00000001.51", at=120)
     assert (claimed.status, claimed.claimed_at) == (LetterStatus.SENDING, 120)
-    assert queue.claim_letter("id00000001.51", at=121) is None
-    assert queue.cancel_letter("id00000001.51") is False
-    queue.mark_letter_sent("id00000001.51", at=122)
-    sent = queue.get_letter("id00000001.51")
+    assert store.claim_letter("id00000001.51", at=121) is None
+    assert store.cancel_letter("id00000001.51") is False
+    store.mark_letter_sent("id00000001.51", at=122)
+    sent = store.get_letter("id00000001.51")
     assert (sent.status, sent.sent_at) == (LetterStatus.SENT, 122)
-    assert queue.claim_letter("id00000001.51", at=123) is None
-    assert [x.id for x in queue.list_letters(LetterStatus.SENT)] == ["id00000001.51"]
+    assert store.claim_letter("id00000001.51", at=123) is None
+    assert [x.id for x in store.list_letters(LetterStatus.SENT)] == ["id00000001.51"]
     with pytest.raises(ConflictError, match="was not being sent"):
-        queue.mark_letter_sent("id00000001.51", at=124)
+        store.mark_letter_sent("id00000001.51", at=124)
 
 
-def test_a_failed_send_puts_the_letter_back_with_the_reason(queue):
-    queue.queue_letter(letter(1))
-    queue.claim_letter("id00000001.51", at=120)
-    queue.release_letter("id00000001.51", "the server said no")
-    back = queue.get_letter("id00000001.51")
+def test_a_failed_send_puts_the_letter_back_with_the_reason(store):
+    store.queue_letter(letter(1))
+    store.claim_letter("id00000001.51", at=120)
+    store.release_letter("id00000001.51", "the server said no")
+    back = store.get_letter("id00000001.51")
     assert (back.status, back.attempts, back.error) == (
         LetterStatus.QUEUED,
         1,
         "the server said no",
     )
-    assert [x.id for x in queue.due_letters(120)] == ["id00000001.51"]
+    assert [x.id for x in store.due_letters(120)] == ["id00000001.51"]
 
 
-def test_only_a_queued_letter_can_be_cancelled(queue):
-    queue.queue_letter(letter(1))
-    assert queue.cancel_letter("id00000001.51") is True
-    assert queue.cancel_letter("id00000001.51") is False
-    assert queue.get_letter("id00000001.51").status is LetterStatus.CANCELLED
-    assert queue.due_letters(10_000) == []
-    assert queue.claim_letter("id00000001.51", at=1) is None
+def test_only_a_queued_letter_can_be_cancelled(store):
+    store.queue_letter(letter(1))
+    assert store.cancel_letter("id00000001.51") is True
+    assert store.cancel_letter("id00000001.51") is False
+    assert store.get_letter("id00000001.51").status is LetterStatus.CANCELLED
+    assert store.due_letters(10_000) == []
+    assert store.claim_letter("id00000001.51", at=1) is None
 
 
-def test_letters_list_by_status_in_either_order(queue):
+def test_letters_list_by_status_in_either_order(store):
     for n, due in ((1, 300), (2, 100), (3, 200)):
-        queue.queue_letter(letter(n, due=due))
-    queued = queue.list_letters(LetterStatus.QUEUED)
+        store.queue_letter(letter(n, due=due))
+    queued = store.list_letters(LetterStatus.QUEUED)
     assert [x.due for x in queued] == [100, 200, 300]
-    newest = queue.list_letters(LetterStatus.QUEUED, newest_first=True, limit=2)
+    newest = store.list_letters(LetterStatus.QUEUED, newest_first=True, limit=2)
     assert [x.due for x in newest] == [300, 200]
-    assert queue.list_letters(LetterStatus.CANCELLED) == []
+    assert store.list_letters(LetterStatus.CANCELLED) == []
 
 
 def test_by_email_finds_every_submission_of_one_author_ignoring_case(store):

@@ -19,8 +19,9 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from ..aws import client, error_code, error_message, translated
-from ..errors import NotFound, StoreError
+from ..errors import ConflictError, NotFound, StoreError
 from ..model import ID_LENGTH, Note, State, Submission
+from ..queue import LetterStatus, QueuedLetter
 from ..stats import Tally, tally_records
 from .base import Store, check_sort
 
@@ -364,6 +365,152 @@ class AwsStore(Store):
                 raise NotFound(f"s3://{bucket}/{key} does not exist") from None
             raise
 
+    # The letter queue: letters are items of the same table, keyed by the letter's
+    # id, with a status from 10 up in evaluation_state and their send time (once
+    # sent, the time they went) in timestamp. The state index then answers "which
+    # letters are due" with one Query, and every change of status is conditional.
+
+    def queue_letter(self, letter: QueuedLetter) -> None:
+        try:
+            with self._errors(f"cannot queue the letter {letter.id}"):
+                self.dynamodb.put_item(
+                    TableName=self.table,
+                    Item=_letter_item(letter),
+                    ConditionExpression="attribute_not_exists(id)",
+                )
+        except StoreError as exc:
+            if error_code(exc.__cause__) == "ConditionalCheckFailedException":
+                raise ConflictError(
+                    f"the letter {letter.id} is queued already"
+                ) from None
+            raise
+
+    def get_letter(self, letter_id: str) -> QueuedLetter:
+        item = self._item(letter_id)
+        if item is None or "submission" not in item:
+            raise NotFound(
+                f"no letter has the id {letter_id!r}", "csf outbox lists them"
+            )
+        return _from_letter_item(item)
+
+    def due_letters(self, now: int) -> list[QueuedLetter]:
+        return self._letters(LetterStatus.QUEUED, until=now)
+
+    def list_letters(
+        self,
+        status: LetterStatus,
+        *,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> list[QueuedLetter]:
+        return self._letters(status, newest_first=newest_first, limit=limit)
+
+    def _letters(
+        self,
+        status: LetterStatus,
+        *,
+        until: int | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> list[QueuedLetter]:
+        """One Query on the state index, page after page, up to ``limit`` letters."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": INDEX,
+            "KeyConditionExpression": "evaluation_state = :status",
+            "ExpressionAttributeValues": {":status": {"N": str(int(status))}},
+            "ScanIndexForward": not newest_first,
+        }
+        if until is not None:
+            request["KeyConditionExpression"] += " AND #ts <= :until"
+            request["ExpressionAttributeValues"][":until"] = {"N": str(until)}
+            request["ExpressionAttributeNames"] = {"#ts": "timestamp"}
+        found: list[QueuedLetter] = []
+        while limit is None or len(found) < limit:
+            if limit is not None:
+                request["Limit"] = limit - len(found)
+            with self._errors("cannot read the letter queue"):
+                page = self.dynamodb.query(**request)
+            found += [_from_letter_item(item) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found
+
+    def claim_letter(self, letter_id: str, at: int) -> QueuedLetter | None:
+        item = self._move_letter(
+            letter_id, LetterStatus.QUEUED, LetterStatus.SENDING, put={"claimed_at": at}
+        )
+        return None if item is None else _from_letter_item(item)
+
+    def mark_letter_sent(self, letter_id: str, at: int) -> None:
+        moved = self._move_letter(
+            letter_id,
+            LetterStatus.SENDING,
+            LetterStatus.SENT,
+            put={"sent_at": at, "timestamp": at},
+            drop=("error",),
+        )
+        if moved is None:
+            raise ConflictError(f"the letter {letter_id} was not being sent")
+
+    def release_letter(self, letter_id: str, error: str) -> None:
+        letter = self.get_letter(letter_id)
+        self._move_letter(
+            letter_id,
+            LetterStatus.SENDING,
+            LetterStatus.QUEUED,
+            put={"error": error, "attempts": letter.attempts + 1},
+            drop=("claimed_at",),
+        )
+
+    def cancel_letter(self, letter_id: str) -> bool:
+        moved = self._move_letter(
+            letter_id, LetterStatus.QUEUED, LetterStatus.CANCELLED
+        )
+        return moved is not None
+
+    def _move_letter(
+        self,
+        letter_id: str,
+        expected: LetterStatus,
+        target: LetterStatus,
+        *,
+        put: Mapping[str, Any] | None = None,
+        drop: Iterable[str] = (),
+    ) -> dict[str, Any] | None:
+        """One conditional UpdateItem: the letter moves only if still ``expected``.
+
+        Attribute names go through placeholders: ``timestamp`` and ``error`` are
+        words DynamoDB reserves.
+        """
+        changes = {"evaluation_state": int(target), **(put or {})}
+        names = {f"#a{n}": name for n, name in enumerate([*changes, *drop])}
+        aliases = {name: alias for alias, name in names.items()}
+        update = "SET " + ", ".join(
+            f"{aliases[k]} = :a{n}" for n, k in enumerate(changes)
+        )
+        if drop:
+            update += " REMOVE " + ", ".join(aliases[name] for name in drop)
+        values = {f":a{n}": _SERIALIZE(v) for n, v in enumerate(changes.values())}
+        values[":expected"] = _SERIALIZE(int(expected))
+        try:
+            with self._errors(f"cannot change the letter {letter_id}"):
+                found = self.dynamodb.update_item(
+                    TableName=self.table,
+                    Key={"id": {"S": letter_id}},
+                    UpdateExpression=update,
+                    ConditionExpression=f"{aliases['evaluation_state']} = :expected",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                )
+        except StoreError as exc:
+            if error_code(exc.__cause__) == "ConditionalCheckFailedException":
+                return None
+            raise
+        return found["Attributes"]
+
     def setup(self, *, wait: float = 600.0, poll: float = 5.0) -> list[str]:
         """Create the table, its index and the bucket where missing; say what was done.
 
@@ -496,6 +643,26 @@ def to_item(submission: Submission) -> dict[str, Any]:
 def from_item(item: Mapping[str, Any]) -> Submission:
     """A submission from a DynamoDB item, such as the original Lambda wrote."""
     return Submission.from_record({k: _DESERIALIZE(v) for k, v in item.items()})
+
+
+def _letter_item(letter: QueuedLetter) -> dict[str, Any]:
+    """A queued letter as an item of the submissions' table."""
+    record = letter.to_record()
+    record["evaluation_state"] = record.pop("status")
+    record["timestamp"] = letter.sent_at if letter.sent_at is not None else letter.due
+    return {
+        name: _SERIALIZE(value)
+        for name, value in record.items()
+        if value is not None and value != ""
+    }
+
+
+def _from_letter_item(item: Mapping[str, Any]) -> QueuedLetter:
+    record = {k: _DESERIALIZE(v) for k, v in item.items()}
+    record["status"] = record["evaluation_state"]
+    if "message" in record:
+        record["message"] = bytes(record["message"])
+    return QueuedLetter.from_record(record)
 
 
 def _in_order(subs: Iterable[Submission]) -> Iterator[Submission]:

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from ..errors import ConflictError, StoreError, UsageError
+from ..errors import ConflictError, UsageError
 from ..model import Note, State, Submission
 from ..queue import LetterStatus, QueuedLetter
 
@@ -114,18 +114,19 @@ class Store(ABC):
     # The letter queue. Several editors share it, so every change of a letter's
     # status is a conditional write, as decisions are.
 
+    @abstractmethod
     def queue_letter(self, letter: QueuedLetter) -> None:
         """Add a letter to the queue; ConflictError if its id is taken."""
-        raise self._no_queue()
 
+    @abstractmethod
     def get_letter(self, letter_id: str) -> QueuedLetter:
         """The letter with that id; raises NotFound."""
-        raise self._no_queue()
 
+    @abstractmethod
     def due_letters(self, now: int) -> list[QueuedLetter]:
         """Queued letters whose send time is ``now`` or earlier, soonest first."""
-        raise self._no_queue()
 
+    @abstractmethod
     def list_letters(
         self,
         status: LetterStatus,
@@ -134,23 +135,22 @@ class Store(ABC):
         limit: int | None = None,
     ) -> list[QueuedLetter]:
         """Letters in one status, by send time (sent ones by the time they went)."""
-        raise self._no_queue()
 
+    @abstractmethod
     def claim_letter(self, letter_id: str, at: int) -> QueuedLetter | None:
         """Move a queued letter to sending; None if it was not queued any more."""
-        raise self._no_queue()
 
+    @abstractmethod
     def mark_letter_sent(self, letter_id: str, at: int) -> None:
         """Record that a letter being sent went out."""
-        raise self._no_queue()
 
+    @abstractmethod
     def release_letter(self, letter_id: str, error: str) -> None:
         """Put a letter whose sending failed back in the queue, with the reason."""
-        raise self._no_queue()
 
+    @abstractmethod
     def cancel_letter(self, letter_id: str) -> bool:
         """Cancel a queued letter; False if it is being sent or went already."""
-        raise self._no_queue()
 
     def close(self) -> None:  # noqa: B027 - stores without resources need nothing
         """Release what the store holds open."""
@@ -160,10 +160,6 @@ class Store(ABC):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    def _no_queue(self) -> StoreError:
-        # Until every store keeps the letter queue, a store without one says so.
-        return StoreError(f"the {type(self).__name__} keeps no letter queue yet")
 
     def _moved(self, sub_id: str, expected: State) -> ConflictError:
         """The error for a conditional write that found another state."""
