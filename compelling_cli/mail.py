@@ -7,17 +7,18 @@ as a quarantined submission with the reason, and the raw bytes are kept as a par
 from __future__ import annotations
 
 import contextlib
+import functools
 import mimetypes
 import re
 import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC
-from email import policy
 from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
-from email.parser import BytesParser
+from email.parser import BytesFeedParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import PurePath
 
@@ -30,7 +31,29 @@ BODY_PART = "body.txt"
 HTML_PART = "body.html"
 ATTACHMENTS = "attachments/"
 
-_PARSER = BytesParser(policy=policy.default)
+_CHUNK = 1 << 16
+
+
+class _Policy(EmailPolicy):
+    """``policy.default``, remembering each header it has parsed.
+
+    Finding a message's body and attachments reads each part's Content-Type a dozen
+    times, and the header registry parses it afresh every time; most of ingest's time
+    went there. Parsed headers are immutable, so sharing them is safe.
+    """
+
+    def header_fetch_parse(self, name: str, value: str):  # type: ignore[override]
+        if hasattr(value, "name"):
+            return value
+        return _parsed_header(self, name.lower(), value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_header(policy: EmailPolicy, name: str, value: str):
+    return EmailPolicy.header_fetch_parse(policy, name, value)
+
+
+_POLICY = _Policy()
 _HEADER_LINE = re.compile(rb"^(From |[!-9;-~]+:)")
 _ADDRESS = re.compile(
     r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*\.)+[A-Za-z0-9-]+$"
@@ -86,7 +109,7 @@ def parse_message(raw: bytes, *, now: float | None = None) -> ParsedMessage:
 
 
 def _parse(raw: bytes, sub_id: str, now: float) -> ParsedMessage:
-    msg = _PARSER.parsebytes(raw)
+    msg = _parse_bytes(raw)
     assert isinstance(msg, EmailMessage)
     parts: dict[str, bytes] = {RAW_PART: raw}
 
@@ -127,6 +150,16 @@ def _parse(raw: bytes, sub_id: str, now: float) -> ParsedMessage:
     )
     _classify(msg, submission)
     return ParsedMessage(submission, parts)
+
+
+def _parse_bytes(raw: bytes) -> EmailMessage:
+    """The message tree, fed to the parser in chunks: ``parsebytes`` would hold a
+    copy of every line of a large message at once, several times its size."""
+    parser = BytesFeedParser(policy=_POLICY)
+    view = memoryview(raw)
+    for start in range(0, len(raw), _CHUNK):
+        parser.feed(bytes(view[start : start + _CHUNK]))
+    return parser.close()
 
 
 def _classify(msg: EmailMessage, submission: Submission) -> None:
