@@ -30,23 +30,28 @@ def test_parts_are_files_named_as_in_the_bucket(isolated):
     folder = isolated / "submissions" / "id00000001"
     assert (folder / "attachments" / "a.docx").read_bytes() == b"PK"
     assert (folder / "raw.eml").exists()
-    assert not [p for p in folder.rglob(".part-*")]
+    assert not list((isolated / "submissions").glob(".staging-*"))
 
 
 def test_a_failed_part_write_leaves_no_record(isolated, monkeypatch):
     with LocalStore(isolated) as store:
-        real = local._write_atomically
+        real = local._write_part
 
         def fail_on_body(path, data):
             if path.name == "body.txt":
-                raise StoreError("disk full")
+                raise OSError(28, "No space left on device")
             real(path, data)
 
-        monkeypatch.setattr(local, "_write_atomically", fail_on_body)
-        with pytest.raises(StoreError, match="disk full"):
+        monkeypatch.setattr(local, "_write_part", fail_on_body)
+        with pytest.raises(StoreError, match="No space left on device"):
             store.add(submission(1), parts(1))
         with pytest.raises(NotFound):
             store.get("id00000001")
+        assert list((isolated / "submissions").iterdir()) == []
+
+        monkeypatch.setattr(local, "_write_part", real)
+        assert store.add(submission(1), parts(1)) is True
+        assert store.read_part("id00000001", "body.txt") == b"x"
 
 
 def test_a_part_name_cannot_leave_the_library(isolated):

@@ -9,10 +9,11 @@ Layout under the library directory::
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import shutil
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +35,7 @@ from ..stats import (
 from .base import Store, check_sort
 
 DATABASE = "library.sqlite3"
+_RUN = itertools.count()
 PARTS = "submissions"
 _SCHEMA_VERSION = 2
 _LIST_COLUMNS = ("s3_postfixes", "notes", "sent")
@@ -173,8 +175,8 @@ class LocalStore(Store):
             if self._row(submission.id) is not None:
                 return False
         folder = self.parts_dir / submission.id
-        for name, data in parts.items():
-            _write_atomically(self._part_path(folder, name), data)
+        if not folder.is_dir():
+            self._write_parts(folder, parts)
 
         record = _to_row(submission)
         placeholders = ", ".join("?" for _ in _COLUMNS)
@@ -185,6 +187,33 @@ class LocalStore(Store):
                 [record[c] for c in _COLUMNS],
             )
         return cursor.rowcount == 1
+
+    def _write_parts(self, folder: Path, parts: Mapping[str, bytes]) -> None:
+        """Write every part into a staging folder, then rename it into place.
+
+        One rename makes the whole set appear at once, so a crash leaves no folder
+        with half its parts, and it costs one rename a submission, not one a part.
+        """
+        staging = folder.with_name(f".staging-{folder.name}-{os.getpid()}-{next(_RUN)}")
+        try:
+            staging.mkdir()
+            for name, data in parts.items():
+                path = self._part_path(staging, name)
+                if path.parent != staging:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                _write_part(path, data)
+            try:
+                os.rename(staging, folder)
+            except OSError:
+                if not folder.is_dir():
+                    raise
+                shutil.rmtree(staging)  # another csf stored the same message first
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise StoreError(f"cannot write {folder}: {exc.strerror or exc}") from exc
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
 
     def get(self, sub_id: str) -> Submission:
         with self._errors():
@@ -459,20 +488,9 @@ class LocalStore(Store):
         return path
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except OSError as exc:
-        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
+def _write_part(path: Path, data: bytes) -> None:
+    with open(path, "xb") as handle:
+        handle.write(data)
 
 
 def _to_row(submission: Submission) -> dict[str, Any]:
