@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import select
@@ -38,8 +39,12 @@ class FakeTerminal:
     def line(self, prompt: str) -> str:
         return self.lines.pop(0)
 
-    def show(self, text: str) -> None:
-        self.shown.append(text)
+    def show(self, view: object) -> None:
+        from rich.console import Console
+
+        buffer = io.StringIO()
+        Console(file=buffer, width=100, color_system=None).print(view)
+        self.shown.append(buffer.getvalue())
 
 
 @pytest.fixture
@@ -82,7 +87,11 @@ def test_an_editor_works_through_the_demo_and_every_author_gets_a_letter(
     assert result.exit_code == 0, result.output
 
     assert len(terminal.shown) == 8 and terminal.keys == []
-    assert terminal.shown[0].startswith(f"{unread[0]['title']}\nby ")
+    head = [line.strip() for line in terminal.shown[0].splitlines()[:2]]
+    assert head == [
+        unread[0]["title"],
+        f"by {unread[0]['author']} <{unread[0]['email']}>",
+    ]
     out = result.stdout
     assert "1 of 8 today, 610 words read" in out
     assert "8 of 8 today, 4,431 words read" in out
@@ -123,8 +132,8 @@ def test_a_story_decided_meanwhile_is_passed_over(csf, demo, monkeypatch):
     unread = json.loads(csf("list", "--state", "unread", "--json").stdout)
 
     class Elsewhere(FakeTerminal):
-        def show(self, text: str) -> None:
-            super().show(text)
+        def show(self, view: object) -> None:
+            super().show(view)
             if len(self.shown) == 1:
                 # Another editor rejects the second story while this one is read.
                 with LocalStore(demo) as store:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -275,13 +274,18 @@ class Terminal:
         except EOFError:
             return ""
 
-    def show(self, text: str) -> None:
-        """The story, through the pager as csf read shows it."""
-        command = shlex.split(os.environ.get("PAGER") or "less -R")
-        try:
-            subprocess.run(command, input=text.encode(), check=False)
-        except OSError:
-            typer.echo(text, nl=False)
+    def show(self, view: object) -> None:
+        """The story, styled and through the pager, as csf read shows it."""
+        import io
+
+        from rich.console import Console
+
+        from .library import page
+
+        buffer = io.StringIO()
+        width = shutil.get_terminal_size().columns
+        Console(file=buffer, force_terminal=True, width=width).print(view)
+        page(buffer.getvalue())
 
 
 def open_terminal() -> Terminal:
@@ -292,7 +296,9 @@ def open_terminal() -> Terminal:
 @app.command()
 def decide(
     ctx: typer.Context,
-    width: int = typer.Option(72, "--width", min=20, help="Columns of text."),
+    width: int = typer.Option(
+        None, "--width", min=20, help="Columns of text (at most 72 by default)."
+    ),
 ) -> None:
     """Work through the unread queue, oldest first, deciding each story with one key.
 
@@ -309,7 +315,7 @@ def decide(
 class ReadingSession:
     """One pass over the unread queue, with the editor at the keys."""
 
-    def __init__(self, run, terminal, *, width: int = 72) -> None:
+    def __init__(self, run, terminal, *, width: int | None = None) -> None:
         self.run_ = run
         self.terminal = terminal
         self.width = width
@@ -342,7 +348,7 @@ class ReadingSession:
             echo_safe(f"{sub.id} is {sub.state.label} now: someone decided it. Next.")
             return True
         self.run_.remember(sub.id)
-        self.terminal.show(self.story_text(reading))
+        self.terminal.show(self.story_view(reading))
         self.words += sub.word_count
         typer.echo(f"{number} of {total} today, {self.words:,} words read")
         while True:
@@ -435,23 +441,25 @@ class ReadingSession:
             return
         typer.echo(f"Opened {path}")
 
-    def story_text(self, reading) -> str:
-        from ..render import manuscript_to_plain, sanitize
+    def story_view(self, reading) -> object:
+        """What csf read shows: the header, then the story; or why it cannot."""
+        from rich.text import Text
+
+        from ..render import render_manuscript, sanitize
 
         sub = reading.submission
-        header = "\n".join(
-            [
-                sanitize(sub.title),
-                f"by {sanitize(sub.author or sub.email)}",
-                f"{sub.word_count:,} words · received {sub.received_at:%Y-%m-%d} · "
-                f"{sub.state.label} · {sub.id}",
-            ]
-        )
-        if reading.manuscript is None:
-            body = f"(the manuscript cannot be shown: {reading.error}; o opens it)\n"
-        else:
-            body = manuscript_to_plain(reading.manuscript, width=self.width)
-        return header + "\n\n" + body
+        if reading.manuscript is not None:
+            return render_manuscript(
+                reading.manuscript, submission=sub, width=self.width
+            )
+        lines = [
+            sub.title,
+            f"by {sub.author or sub.email}",
+            f"{sub.word_count:,} words · {sub.id}",
+            "",
+            f"The manuscript cannot be shown: {reading.error}. o opens the original.",
+        ]
+        return Text(sanitize("\n".join(lines)))
 
     def summary(self) -> None:
         parts = [
