@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from compelling_cli.cli import reading
+from compelling_cli.cli import library, reading
 from compelling_cli.decisions import Reading, walk_queue
 from compelling_cli.model import State, Submission
 from compelling_cli.outbox import MaildirOutbox
@@ -175,7 +175,7 @@ def test_open_hands_the_original_to_the_viewer_under_a_safe_name(
     copied = tmp_path / "viewed"
     script = f"import shutil, sys; shutil.copy(sys.argv[1], {str(copied)!r})"
     monkeypatch.setattr(
-        reading, "viewer_command", lambda: [sys.executable, "-c", script]
+        library, "viewer_command", lambda: [sys.executable, "-c", script]
     )
     drive(monkeypatch, "oq")
     result = csf("decide")
@@ -183,7 +183,9 @@ def test_open_hands_the_original_to_the_viewer_under_a_safe_name(
     opened = next(
         line for line in result.stdout.splitlines() if line.startswith("Opened ")
     )
-    assert Path(opened.removeprefix("Opened ")).name.startswith(first["id"])
+    assert Path(opened.removeprefix("Opened ")).parent.name.startswith(
+        f"csf-{first['id']}-"
+    )
     for _ in range(100):
         if copied.exists():
             break

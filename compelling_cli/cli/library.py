@@ -299,18 +299,27 @@ def open_(
 
     Example: csf open 3fk2q8x9ab
     """
-    from ..mail import safe_filename
-
     run = session(ctx)
     sub = run.store.get(run.resolve(sub_id))
     run.remember(sub.id)
-    name = sub.manuscript or "body.txt"
+    path = open_original(run, sub)
+    typer.echo(f"Opened {path}")
+
+
+def open_original(run: Session, sub: Submission) -> Path:
+    """Copy the original manuscript (the message itself when it came in the body)
+    into a fresh temporary folder under a safe name, and open it."""
+    from ..mail import safe_filename
+
+    name = sub.manuscript or ""
+    if not name.startswith("attachments/"):
+        name = "raw.eml"
     data = run.store.read_part(sub.id, name)
     folder = Path(tempfile.mkdtemp(prefix=f"csf-{sub.id}-"))
     path = folder / safe_filename(PurePath(name).name, "manuscript.bin")
     path.write_bytes(data)
     launch(path)
-    typer.echo(f"Opened {path}")
+    return path
 
 
 def launch(path: Path) -> None:
@@ -318,19 +327,36 @@ def launch(path: Path) -> None:
     if sys.platform == "win32":
         os.startfile(path)  # type: ignore[attr-defined]
         return
-    opener = "open" if sys.platform == "darwin" else "xdg-open"
-    if shutil.which(opener) is None:
+    command = viewer_command()
+    if command is None:
         raise CsfError(
-            f"no viewer to open {path} with ({opener} is not installed)",
+            f"no viewer to open {path} with (xdg-open is not installed)",
             "open the file yourself",
         )
-    subprocess.Popen(
-        [opener, str(path)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    try:
+        subprocess.Popen(
+            [*command, str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise CsfError(
+            f"cannot start {command[0]}: {exc.strerror or exc}",
+            f"open {path} yourself",
+        ) from exc
+
+
+def viewer_command() -> list[str] | None:
+    """The system's command for opening a file with its usual application."""
+    if sys.platform == "darwin":
+        return ["open"]
+    for name in ("xdg-open", "gio"):
+        found = shutil.which(name)
+        if found:
+            return [found, "open"] if name == "gio" else [found]
+    return None
 
 
 def _line(*fields: str):

@@ -4,13 +4,9 @@ letters' queue: send, outbox, undo."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from collections import Counter
-from pathlib import Path
 
 import typer
 
@@ -411,35 +407,12 @@ class ReadingSession:
 
     def open_original(self, sub) -> None:
         """Hand the manuscript as it arrived to the system's viewer."""
-        part = (
-            sub.manuscript
-            if (sub.manuscript or "").startswith("attachments/")
-            else "raw.eml"
-        )
-        data = self.run_.store.read_part(sub.id, part)
-        suffix = Path(part).suffix.lower()
-        if not re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
-            suffix = ".bin"
-        # A name of our own: the author's file name never reaches a command line.
-        folder = Path(tempfile.mkdtemp(prefix="csf-original-"))
-        path = folder / f"{sub.id}{suffix}"
-        path.write_bytes(data)
-        command = viewer_command()
-        if command is None:
-            typer.echo(f"No viewer found; the original is at {path}")
-            return
+        from .library import open_original
+
         try:
-            subprocess.Popen(
-                [*command, str(path)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            typer.echo(f"Could not start the viewer ({exc.strerror}); see {path}")
-            return
-        typer.echo(f"Opened {path}")
+            typer.echo(f"Opened {open_original(self.run_, sub)}")
+        except CsfError as exc:
+            typer.echo(f"csf: {exc}")
 
     def story_view(self, reading) -> object:
         """What csf read shows: the header, then the story; or why it cannot."""
@@ -471,14 +444,3 @@ class ReadingSession:
             f"This session: {', '.join(parts) or 'nothing decided'}; "
             f"{self.words:,} words read."
         )
-
-
-def viewer_command() -> list[str] | None:
-    """The system's command for opening a file with its usual application."""
-    if sys.platform == "darwin":
-        return ["open"]
-    for name in ("xdg-open", "gio"):
-        found = shutil.which(name)
-        if found:
-            return [found, "open"] if name == "gio" else [found]
-    return None
