@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -20,17 +21,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "library"
     for name in ("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(name, str(tmp_path / "user" / name.lower()))
-    for name in (
-        "CSF_BACKEND",
-        "CSF_TABLE",
-        "CSF_BUCKET",
-        "CSF_MAGAZINE",
-        "CSF_EDITOR",
-        "CSF_EDITOR_EMAIL",
-        "CSF_FROM_EMAIL",
-        "CSF_DEBUG",
-        "PAGER",
-    ):
+    for name in [n for n in os.environ if n.startswith("CSF_")] + ["PAGER"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CSF_HOME", str(home))
     monkeypatch.setenv("CSF_CONFIG", str(tmp_path / "config.toml"))

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 INDEX = "evaluation_state-timestamp-index"
 PARTS = "submissions"
+_SUBMISSION_STATES = frozenset(str(int(state)) for state in State)
 # DynamoDB says ValidationException for a missing index; moto, ResourceNotFound.
 _MISSING_INDEX = {"ValidationException", "ResourceNotFoundException"}
 _SERIALIZE = TypeSerializer().serialize
@@ -155,6 +156,8 @@ class AwsStore(Store):
     def get(self, sub_id: str) -> Submission:
         wanted = sub_id.strip().lower()
         item = self._item(wanted) if wanted else None
+        if item is not None and not _is_submission(item):
+            item = None  # a queued letter shares the table, not the id space
         if item is None:
             hint = "csf list shows the ids"
             if 0 < len(wanted) < ID_LENGTH:
@@ -669,3 +672,8 @@ def _in_order(subs: Iterable[Submission]) -> Iterator[Submission]:
     """Within one timestamp the index has no order; give it the id's, as SQLite does."""
     for _, group in itertools.groupby(subs, key=lambda sub: sub.timestamp):
         yield from sorted(group, key=lambda sub: sub.id)
+
+
+def _is_submission(item: dict[str, Any]) -> bool:
+    """Whether a raw item is a submission rather than a queued letter."""
+    return item.get("evaluation_state", {}).get("N", "0") in _SUBMISSION_STATES
