@@ -102,7 +102,9 @@ def test_ingest_json_and_a_second_run_adds_nothing(csf, inbox):
 
 def test_ingest_reports_each_bad_path_and_keeps_going(csf, inbox, tmp_path):
     (tmp_path / "story.pdf").write_bytes(b"%PDF-1.4")
-    result = csf("ingest", tmp_path / "nope.eml", tmp_path / "story.pdf", inbox / "1.eml")
+    result = csf(
+        "ingest", tmp_path / "nope.eml", tmp_path / "story.pdf", inbox / "1.eml"
+    )
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"csf: error: {tmp_path / 'nope.eml'} does not exist",
@@ -114,7 +116,10 @@ def test_ingest_reports_each_bad_path_and_keeps_going(csf, inbox, tmp_path):
 
 def test_next_on_an_empty_queue(csf):
     result = csf("next")
-    assert (result.exit_code, result.stdout) == (0, "The queue is empty: no unread submissions.\n")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "The queue is empty: no unread submissions.\n",
+    )
     assert csf("next", "--json").stdout == "null\n"
 
 
@@ -158,7 +163,11 @@ def test_read_prints_the_story(csf, inbox):
 def test_list_is_newest_last_and_filters_by_state(csf, inbox):
     ingested(csf, inbox)
     rows = json.loads(csf("list", "--json").stdout)
-    assert [r["title"] for r in rows] == ["First Light", "Second Sight", "Undeliverable"]
+    assert [r["title"] for r in rows] == [
+        "First Light",
+        "Second Sight",
+        "Undeliverable",
+    ]
     held = json.loads(csf("list", "--state", "quarantined", "--json").stdout)
     assert [r["title"] for r in held] == ["Undeliverable"]
     table = csf("list").stdout.splitlines()
@@ -259,7 +268,10 @@ def test_config_shows_each_setting_and_its_source(csf, tmp_path, monkeypatch):
     monkeypatch.setenv("CSF_TABLE", "from-env")
     result = csf("--backend", "local", "config", "--json")
     settings = {row["name"]: row for row in json.loads(result.stdout)["settings"]}
-    assert (settings["backend"]["value"], settings["backend"]["source"]) == ("local", "flag")
+    assert (settings["backend"]["value"], settings["backend"]["source"]) == (
+        "local",
+        "flag",
+    )
     assert settings["table"]["source"] == "environment (CSF_TABLE)"
     assert settings["table"]["value"] == "from-env"
     assert settings["magazine"]["source"] == "config file"
@@ -328,3 +340,11 @@ def test_demo_builds_its_own_library_and_refuses_a_real_one(csf, tmp_path, isola
     refused = csf("demo", real)
     assert refused.exit_code == 1
     assert "is not a demo library" in refused.stderr
+
+
+def test_config_hides_a_password_in_a_url(csf, monkeypatch):
+    monkeypatch.setenv("CSF_SMTP_URL", "smtp://ada:s3cret@mail.example.com:587")
+    result = csf("config", "--json")
+    settings = {row["name"]: row for row in json.loads(result.stdout)["settings"]}
+    assert settings["smtp_url"]["value"] == "smtp://ada:***@mail.example.com:587"
+    assert "s3cret" not in csf("config").stdout

@@ -25,7 +25,7 @@ def config(
         {
             "name": option.name,
             "env": option.env,
-            "value": settings.values[option.name],
+            "value": _masked(settings.values[option.name]),
             "source": settings.sources[option.name],
         }
         for option in OPTIONS
@@ -64,3 +64,12 @@ def setup(ctx: typer.Context) -> None:
             typer.echo(line)
         return
     typer.echo(f"The library is ready at {run.settings.home_path}")
+
+
+def _masked(value: str | None) -> str | None:
+    """``value`` with any password in a URL's user part replaced by ``***``."""
+    if value is None or "://" not in value:
+        return value
+    import re
+
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", value)
