@@ -6,12 +6,15 @@ as a quarantined submission with the reason, and the raw bytes are kept as a par
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import functools
+import hashlib
 import mimetypes
 import re
 import time
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC
 from email.header import decode_header, make_header
@@ -24,7 +27,7 @@ from pathlib import PurePath
 
 from . import manuscript
 from .errors import ExtractionError
-from .model import State, Submission, submission_id
+from .model import State, Submission, id_from_digest
 
 RAW_PART = "raw.eml"
 BODY_PART = "body.txt"
@@ -32,6 +35,7 @@ HTML_PART = "body.html"
 ATTACHMENTS = "attachments/"
 
 _CHUNK = 1 << 16
+_HEAD = 1 << 16  # what a quarantined message's sender is looked for in
 
 
 class _Policy(EmailPolicy):
@@ -91,27 +95,54 @@ def looks_like_message(raw: bytes) -> bool:
 
 def parse_message(raw: bytes, *, now: float | None = None) -> ParsedMessage:
     """The submission in ``raw``; quarantined, with the reason, if unreadable."""
+    view = memoryview(raw)
+    chunks = (bytes(view[i : i + _CHUNK]) for i in range(0, len(raw), _CHUNK))
+    parsed = parse_stream(chunks, now=now)
+    parsed.parts = {RAW_PART: raw, **parsed.parts}
+    return parsed
+
+
+def parse_stream(chunks: Iterable[bytes], *, now: float | None = None) -> ParsedMessage:
+    """The submission in a message read chunk by chunk, never held whole.
+
+    Its parts are all but ``raw.eml``, which the caller has (the Lambda copies it
+    inside S3); the submission lists it among its parts all the same.
+    """
     now = time.time() if now is None else now
-    sub_id = submission_id(raw)
+    digest = hashlib.sha256()
+    parser = BytesFeedParser(policy=_POLICY)
+    head = b""
+    failure: Exception | None = None
+    for chunk in chunks:
+        digest.update(chunk)
+        if len(head) < _HEAD:
+            head += chunk[: _HEAD - len(head)]
+        if failure is None:
+            try:
+                parser.feed(chunk)
+            except Exception as exc:  # keep reading: the id needs every byte
+                failure = exc
+    sub_id = id_from_digest(digest.digest())
+
     try:
-        return _parse(raw, sub_id, now)
+        if failure is not None:
+            raise failure
+        return _parse(parser.close(), sub_id, now)
     except Exception as exc:  # a stranger's bytes may break the parser in any way
         reason = f"the message could not be parsed: {type(exc).__name__}: {exc}"
         submission = Submission(
             id=sub_id,
-            email=_fallback_sender(raw),
+            email=_fallback_sender(head),
             timestamp=int(now),
             state=State.QUARANTINED,
             reason=reason[:500],
             parts=[RAW_PART],
         )
-        return ParsedMessage(submission, {RAW_PART: raw})
+        return ParsedMessage(submission, {})
 
 
-def _parse(raw: bytes, sub_id: str, now: float) -> ParsedMessage:
-    msg = _parse_bytes(raw)
-    assert isinstance(msg, EmailMessage)
-    parts: dict[str, bytes] = {RAW_PART: raw}
+def _parse(msg: EmailMessage, sub_id: str, now: float) -> ParsedMessage:
+    parts: dict[str, bytes] = {}
 
     email, author = author_of(msg)
     subject = " ".join(_header(msg, "Subject").split())
@@ -139,7 +170,7 @@ def _parse(raw: bytes, sub_id: str, now: float) -> ParsedMessage:
 
     attachments = _attachments(msg, skip={id(text_part), id(html_part)})
     parts.update(attachments)
-    submission.parts = list(parts)
+    submission.parts = [RAW_PART, *parts]
     submission.manuscript = _choose_manuscript(attachments, html is not None)
 
     story = _extract(submission.manuscript, parts)
@@ -150,16 +181,6 @@ def _parse(raw: bytes, sub_id: str, now: float) -> ParsedMessage:
     )
     _classify(msg, submission)
     return ParsedMessage(submission, parts)
-
-
-def _parse_bytes(raw: bytes) -> EmailMessage:
-    """The message tree, fed to the parser in chunks: ``parsebytes`` would hold a
-    copy of every line of a large message at once, several times its size."""
-    parser = BytesFeedParser(policy=_POLICY)
-    view = memoryview(raw)
-    for start in range(0, len(raw), _CHUNK):
-        parser.feed(bytes(view[start : start + _CHUNK]))
-    return parser.close()
 
 
 def _classify(msg: EmailMessage, submission: Submission) -> None:
@@ -323,8 +344,29 @@ def _attachments(msg: EmailMessage, skip: set[int]) -> dict[str, bytes]:
             mimetypes.guess_extension(part.get_content_type()) or ".bin"
         )
         name = _unique(safe_filename(filename or "", fallback), found)
-        found[ATTACHMENTS + name] = part.get_payload(decode=True) or b""
+        found[ATTACHMENTS + name] = _decoded(part)
+        # The encoded text is no longer needed; dropping it keeps a message with
+        # large attachments from being held twice, encoded and decoded.
+        part.set_payload("")
     return found
+
+
+def _decoded(part: Message) -> bytes:
+    """A part's content as bytes.
+
+    Base64, the usual case, is decoded straight from the parsed text: the standard
+    library's ``get_payload(decode=True)`` copies it to bytes and into a list of
+    lines first, four times the attachment's size at its peak.
+    """
+    payload = part.get_payload()
+    if (
+        isinstance(payload, str)
+        and payload.isascii()
+        and part.get("Content-Transfer-Encoding", "").strip().lower() == "base64"
+    ):
+        with contextlib.suppress(binascii.Error, ValueError):
+            return binascii.a2b_base64(payload)
+    return part.get_payload(decode=True) or b""
 
 
 def _filename(part: Message) -> str | None:

@@ -73,10 +73,15 @@ ID_LENGTH = 10
 
 def submission_id(raw: bytes) -> str:
     """A short, typable id derived from the message bytes (50 bits of SHA-256)."""
-    import base64
     import hashlib
 
-    digest = hashlib.sha256(raw).digest()
+    return id_from_digest(hashlib.sha256(raw).digest())
+
+
+def id_from_digest(digest: bytes) -> str:
+    """The id for a message whose SHA-256 digest is ``digest``."""
+    import base64
+
     return base64.b32encode(digest).decode("ascii")[:ID_LENGTH].translate(_TO_ID)
 
 

@@ -1,6 +1,6 @@
 """The ingest Lambda: a message SES stored in S3 becomes a submission.
 
-A thin adapter over the library csf itself uses: ``parse_message`` reads the message,
+A thin adapter over the library csf itself uses: ``parse_stream`` reads the message,
 the AWS store keeps it, ``acknowledge`` sends the confirmation and the notification
 that the item does not yet record as sent. Every step can run again: the item is
 written only if absent and each mail is marked on it once it went out, so S3's
@@ -31,7 +31,7 @@ from urllib.parse import unquote_plus
 from compelling_cli.config import Settings, load_settings
 from compelling_cli.errors import ConfigError, NotFound
 from compelling_cli.ingest import acknowledge
-from compelling_cli.mail import RAW_PART, parse_message
+from compelling_cli.mail import RAW_PART, parse_stream
 from compelling_cli.model import State
 from compelling_cli.outbox.ses import SesOutbox
 from compelling_cli.store.aws import PARTS, AwsStore
@@ -148,22 +148,19 @@ def ingest(
         return True
     try:
         try:
-            raw = store.fetch(stored.bucket, stored.key)
+            chunks = store.stream(stored.bucket, stored.key)
         except NotFound as exc:
             fields.update(outcome="missing", reason=str(exc))
             _log(fields, started, request_id)
             return True
-        parsed = parse_message(raw)
-        del raw
+        # Read as a stream, the message is never held whole; its raw bytes are
+        # copied inside S3 and only the decoded parts are sent.
+        parsed = parse_stream(chunks)
         submission = parsed.submission
         fields["id"] = submission.id
-
-        # The raw message is copied inside S3; only the decoded parts are sent.
-        parts = parsed.parts
-        parts.pop(RAW_PART, None)
         copies = {RAW_PART: (stored.bucket, stored.key)}
-        created = store.add(submission, parts, copies=copies)
-        del parsed, parts
+        created = store.add(submission, parsed.parts, copies=copies)
+        del parsed
         if not created:
             submission = store.get(submission.id)
         sent = acknowledge(submission, store, outbox, settings)

@@ -249,3 +249,30 @@ def test_looks_like_message():
     assert not looks_like_message(b"%PDF-1.7\n...")
     assert not looks_like_message(b"PK\x03\x04\x00\x00")
     assert not looks_like_message(b"")
+
+
+def test_attachments_decode_as_the_standard_library_does():
+    from email import message_from_bytes, policy
+
+    cases = [
+        b"aGVsbG8gd29ybGQ=",  # well formed
+        b"aGVsbG8gd29ybGQ",  # padding missing
+        b"aGVs\r\nbG8g\r\nd29y bGQ=",  # broken into lines, a stray space
+        b"aGVsbG8*d29ybGQ=",  # a character outside the alphabet
+    ]
+    for encoded in cases:
+        raw = (
+            b"From: a@example.com\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n"
+            b"Content-Type: text/plain\r\n\r\nhi\r\n--B\r\n"
+            b"Content-Type: application/octet-stream\r\n"
+            b"Content-Transfer-Encoding: base64\r\n"
+            b'Content-Disposition: attachment; filename="a.bin"\r\n\r\n'
+            + encoded
+            + b"\r\n--B--\r\n"
+        )
+        expected = [
+            p.get_payload(decode=True)
+            for p in message_from_bytes(raw, policy=policy.default).iter_attachments()
+        ]
+        assert [parse(raw).parts["attachments/a.bin"]] == expected, encoded

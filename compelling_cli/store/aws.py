@@ -358,15 +358,19 @@ class AwsStore(Store):
                 raise NotFound(f"{sub_id} has no part {name!r}") from None
             raise
 
-    def fetch(self, bucket: str, key: str) -> bytes:
-        """The bytes of any object, such as a message SES stored; NotFound if gone."""
+    def stream(self, bucket: str, key: str) -> Iterator[bytes]:
+        """Any object's bytes, such as a message SES stored, 64 KB at a time.
+
+        NotFound, at once, if it is gone.
+        """
         try:
             with self._errors(f"cannot read s3://{bucket}/{key}"):
-                return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+                body = self.s3.get_object(Bucket=bucket, Key=key)["Body"]
         except StoreError as exc:
             if error_code(exc.__cause__) in {"NoSuchKey", "404"}:
                 raise NotFound(f"s3://{bucket}/{key} does not exist") from None
             raise
+        return body.iter_chunks(1 << 16)
 
     # The letter queue: letters are items of the same table, keyed by the letter's
     # id, with a status from 10 up in evaluation_state and their send time (once
