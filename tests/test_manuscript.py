@@ -13,15 +13,17 @@ from pathlib import Path
 import manuscript_files as files
 import pytest
 
-from compelling_cli import manuscript
 from compelling_cli.errors import ExtractionError
 from compelling_cli.manuscript import (
     Manuscript,
     Paragraph,
     Run,
     SceneBreak,
+    doc,
     extract,
     from_text,
+    office,
+    pdf,
     word_count_note,
 )
 
@@ -425,7 +427,7 @@ def _docx_with_document(document: bytes, *, declared: int | None = None) -> byte
 
 
 def test_a_zip_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(manuscript, "MAX_PART_BYTES", 1 << 20)
+    monkeypatch.setattr(office, "MAX_PART_BYTES", 1 << 20)
     bomb = _docx_with_document(b"<w:document>" + b" " * (8 << 20) + b"</w:document>")
 
     with pytest.raises(ExtractionError, match=r"bomb\.docx is refused: .* expand past"):
@@ -435,7 +437,7 @@ def test_a_zip_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_zip_bomb_that_lies_about_its_size_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(manuscript, "MAX_PART_BYTES", 1 << 20)
+    monkeypatch.setattr(office, "MAX_PART_BYTES", 1 << 20)
     bomb = _docx_with_document(
         b"<w:document>" + b" " * (8 << 20) + b"</w:document>", declared=1000
     )
@@ -452,7 +454,7 @@ def test_a_real_size_zip_bomb_costs_bounded_time_and_memory() -> None:
         archive.open("word/document.xml", "w") as member,
     ):
         member.write(b"<w:document>")
-        for _ in range((manuscript.MAX_PART_BYTES >> 20) + 16):
+        for _ in range((office.MAX_PART_BYTES >> 20) + 16):
             member.write(chunk)
     data = bytearray(out.getvalue())
     for signature, offset in ((b"PK\x01\x02", 24), (b"PK\x03\x04", 22)):
@@ -475,7 +477,7 @@ def test_a_real_size_zip_bomb_costs_bounded_time_and_memory() -> None:
 def test_a_zip_with_too_many_members_is_refused() -> None:
     out = files.io.BytesIO()
     with files.zipfile.ZipFile(out, "w") as archive:
-        for n in range(manuscript.MAX_ZIP_MEMBERS + 1):
+        for n in range(office.MAX_ZIP_MEMBERS + 1):
             archive.writestr(f"m{n}", b"")
 
     with pytest.raises(ExtractionError, match=r"many\.odt has more than"):
@@ -498,7 +500,7 @@ def test_malformed_xml_is_a_damaged_document() -> None:
 
 
 def test_doc_without_antiword_names_csf_open(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(manuscript.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(doc.shutil, "which", lambda _name: None)
 
     with pytest.raises(ExtractionError) as error:
         extract(b"\xd0\xcf\x11\xe0" + bytes(1000), "old.doc")
@@ -531,11 +533,11 @@ def test_text_in_other_encodings() -> None:
 
 def test_a_pdf_with_thousands_of_pages_is_refused() -> None:
     with pytest.raises(ExtractionError, match=r"huge\.pdf is refused: .* pages"):
-        extract(files.blank_pdf(manuscript.MAX_PDF_PAGES + 1), "huge.pdf")
+        extract(files.blank_pdf(pdf.MAX_PDF_PAGES + 1), "huge.pdf")
 
 
 def test_a_pdf_that_understates_its_pages_is_refused() -> None:
-    data = files.blank_pdf(manuscript.MAX_PDF_PAGES + 1, declared=3)
+    data = files.blank_pdf(pdf.MAX_PDF_PAGES + 1, declared=3)
 
     with pytest.raises(ExtractionError, match=r"sly\.pdf is refused"):
         extract(data, "sly.pdf")
@@ -585,7 +587,7 @@ def test_doc_goes_through_antiword(
         "by Ann\\n\\nIt began.\\n\\n#\\n\\nIt ended.\\n\\nEND\\n'\n"
     )
     fake.chmod(0o755)
-    monkeypatch.setattr(manuscript.shutil, "which", lambda _name: str(fake))
+    monkeypatch.setattr(doc.shutil, "which", lambda _name: str(fake))
 
     found = extract(b"\xd0\xcf\x11\xe0" + bytes(1000), "old.doc")
 
