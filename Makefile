@@ -9,7 +9,7 @@ DEMO_HOME := $(CURDIR)/.demo
 # The demo reads no config file, so it cannot pick up the editor's own settings.
 CSF := CSF_CONFIG=/dev/null $(BIN)/csf
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench lambda-zip clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -37,6 +37,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The ingest Lambda's package, which csf deploy builds itself when given none.
+lambda-zip: $(STAMP)
+	$(BIN)/python -m compelling_cli.deploy.package dist/csf-lambda.zip
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME) build dist *.egg-info
