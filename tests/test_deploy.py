@@ -593,3 +593,12 @@ def test_boto3_waits_until_deploy_runs():
         timeout=60,
     )
     assert done.stdout.strip() == "False"
+
+
+def test_an_unconfirmed_alarm_subscription_is_left_to_do():
+    pending = {"Subscriptions": [{"SubscriptionArn": "PendingConfirmation"}]}
+    confirmed = {"Subscriptions": [{"SubscriptionArn": "arn:aws:sns:x:1:t:abc"}]}
+    for answer, expected in ((pending, True), (confirmed, False)):
+        sns = SimpleNamespace(list_subscriptions_by_topic=lambda TopicArn, a=answer: a)
+        deployment = Deployment("csf", clients={"sns": sns})
+        assert deployment.alarm_unconfirmed("arn:aws:sns:x:1:t") is expected

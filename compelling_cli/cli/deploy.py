@@ -203,16 +203,16 @@ def _show_plan(run: Session, plan: Plan) -> None:
 
     verb = "create" if plan.kind == "CREATE" else "update"
     typer.echo(f"To {verb} the stack {plan.stack}:")
+    replaced = {"True": "yes", "Conditional": "maybe"}
+    shown = any(change.replacement in replaced for change in plan.changes)
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("change", "resource", "type", "replaced"):
+    for column in ("change", "resource", "type", "replaced")[: 4 if shown else 3]:
         table.add_column(column)
     for change in plan.changes:
-        table.add_row(
-            change.action,
-            change.resource,
-            change.type,
-            {"True": "yes", "Conditional": "maybe"}.get(change.replacement, ""),
-        )
+        row = [change.action, change.resource, change.type]
+        if shown:
+            row.append(replaced.get(change.replacement, ""))
+        table.add_row(*row)
     run.console.print(table)
 
 
@@ -267,7 +267,8 @@ def _next_steps(deployment: Deployment, settings, outputs: dict[str, str]) -> No
             "     SES console > Account dashboard > Request production access"
             + ("" if sandbox else " (if not done yet)")
         )
-    if settings.alarm_email:
+    topic = outputs.get("AlarmTopicArn")
+    if topic and deployment.alarm_unconfirmed(topic):
         step += 1
         typer.echo(
             f"{step}. Confirm the subscription AWS mails to {settings.alarm_email}, "

@@ -435,6 +435,17 @@ class Deployment:
         ]
         return verified, records
 
+    def alarm_unconfirmed(self, topic: str) -> bool:
+        """Whether the alarm's email subscription still awaits its confirmation."""
+        try:
+            found = self._client("sns").list_subscriptions_by_topic(TopicArn=topic)
+        except Exception:  # cannot tell: better to remind the editor
+            return True
+        return any(
+            s.get("SubscriptionArn") == "PendingConfirmation"
+            for s in found.get("Subscriptions", ())
+        )
+
     def in_sandbox(self) -> bool | None:
         """Whether SES sends only to verified addresses here; None: cannot tell."""
         try:
