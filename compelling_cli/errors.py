@@ -57,3 +57,7 @@ class ExtractionError(CsfError):
 
 class SendError(CsfError):
     """A letter could not be handed to the mail service."""
+
+
+class DeployError(CsfError):
+    """The function's package cannot be built, or the stack cannot be made as asked."""

@@ -291,6 +291,7 @@ def open_(
     sub_id: str = typer.Argument(
         None, metavar="[ID]", help="Defaults to the last shown."
     ),
+    as_json: bool = JSON,
 ) -> None:
     """Open the original manuscript with the system's viewer.
 
@@ -303,7 +304,10 @@ def open_(
     sub = run.store.get(run.resolve(sub_id))
     run.remember(sub.id)
     path = open_original(run, sub)
-    typer.echo(f"Opened {path}")
+    if as_json:
+        print_json({"id": sub.id, "path": str(path)})
+    else:
+        typer.echo(f"Opened {path}")
 
 
 def open_original(run: Session, sub: Submission) -> Path:

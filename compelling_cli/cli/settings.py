@@ -45,7 +45,10 @@ def config(
 
 
 @app.command()
-def setup(ctx: typer.Context) -> None:
+def setup(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
     """Create what csf needs and is missing, and say what it found.
 
     Locally, the library directory. On AWS, the DynamoDB table with its index and,
@@ -60,10 +63,14 @@ def setup(ctx: typer.Context) -> None:
         from ..store.aws import AwsStore
 
         assert isinstance(store, AwsStore)
-        for line in store.setup():
-            typer.echo(line)
+        steps = list(store.setup())
+    else:
+        steps = [f"The library is ready at {run.settings.home_path}"]
+    if as_json:
+        print_json({"backend": run.settings.backend, "steps": steps})
         return
-    typer.echo(f"The library is ready at {run.settings.home_path}")
+    for line in steps:
+        typer.echo(line)
 
 
 def _masked(value: str | None) -> str | None:

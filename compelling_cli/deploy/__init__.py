@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ..errors import CsfError
+from ..errors import DeployError
 
-
-class DeployError(CsfError):
-    """The package cannot be built, or the stack cannot be made as asked."""
+__all__ = ["DeployError"]
