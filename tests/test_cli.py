@@ -348,3 +348,13 @@ def test_config_hides_a_password_in_a_url(csf, monkeypatch):
     settings = {row["name"]: row for row in json.loads(result.stdout)["settings"]}
     assert settings["smtp_url"]["value"] == "smtp://ada:***@mail.example.com:587"
     assert "s3cret" not in csf("config").stdout
+
+
+def test_setup_creates_the_library_and_says_so(csf, isolated):
+    result = csf("setup", "--json")
+    assert json.loads(result.stdout) == {
+        "backend": "local",
+        "steps": [f"The library is ready at {isolated}"],
+    }
+    assert (isolated / "library.sqlite3").exists()
+    assert csf("setup").stdout == f"The library is ready at {isolated}\n"

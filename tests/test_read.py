@@ -93,3 +93,11 @@ def test_open_without_a_viewer_says_so(csf, story_id, monkeypatch):
     result = csf("open", story_id)
     assert result.exit_code == 1
     assert "xdg-open is not installed" in result.stderr
+
+
+def test_open_json_names_the_copy(csf, story_id, monkeypatch):
+    opened = []
+    monkeypatch.setattr(library, "launch", opened.append)
+    data = json.loads(csf("open", story_id, "--json").stdout)
+    assert data == {"id": story_id, "path": str(opened[0])}
+    assert opened[0].name == "raw.eml"
