@@ -71,6 +71,10 @@ _SUBJECT_PREFIX = re.compile(
 _ONLY_PREFIX = re.compile(
     r"^(?:(?:new|short|fiction|story)\s+)*(?:submission|sub|story)s?$", re.IGNORECASE
 )
+_TRAILING_WORDS = re.compile(
+    r"\s*[-\u2013\u2014,:;|/]?\s*(?:about\s+|approx\.?\s+|~\s*)?[\d,.]+\s*k?\s*words?\s*$",
+    re.IGNORECASE,
+)
 _TRAILING_NOTE = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]\s*$")
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
 _MAX_NAME_BYTES = 150
@@ -176,8 +180,8 @@ def _parse(msg: EmailMessage, sub_id: str, now: float) -> ParsedMessage:
     story = _extract(submission.manuscript, parts)
     if story is not None:
         submission.word_count = story.word_count
-    submission.title = title_from(subject, author) or _fallback_title(
-        story, submission.manuscript
+    submission.title = choose_title(
+        title_from(subject, author), story, submission.manuscript
     )
     _classify(msg, submission)
     return ParsedMessage(submission, parts)
@@ -282,12 +286,28 @@ def _parse_date(text: str) -> float | None:
 def title_from(subject: str, author: str = "") -> str:
     """The story's title as a subject line usually carries it."""
     title = _SUBJECT_PREFIX.sub("", subject, count=1)
+    title = _TRAILING_WORDS.sub("", _TRAILING_NOTE.sub("", title))
     title = _TRAILING_NOTE.sub("", title)
-    head, sep, tail = title.rpartition(" by ")
-    if sep and head and _same_person(tail, author):
-        title = head
+    for separator in (" by ", " - ", " \u2013 ", " \u2014 ", " | ", ", "):
+        head, sep, tail = title.rpartition(separator)
+        if sep and head and _same_person(tail, author):
+            title = head
+            break
     title = title.strip(" \"'\u201c\u201d\u2018\u2019-\u2013\u2014:").strip()
     return "" if _ONLY_PREFIX.match(title) else title
+
+
+def choose_title(
+    from_subject: str, story: manuscript.Manuscript | None, part: str | None
+) -> str:
+    """The title: the subject's, trimmed to the manuscript's own where the subject
+    holds it among other words; else the manuscript's, else the file's name."""
+    own = story.title if story is not None else None
+    if from_subject and own:
+        start = from_subject.lower().find(own.lower())
+        if start >= 0 and len(own.lower()) == len(own):
+            return from_subject[start : start + len(own)]
+    return from_subject or _fallback_title(story, part)
 
 
 def _same_person(text: str, author: str) -> bool:

@@ -68,6 +68,10 @@ def test_encoded_subject_and_name_are_decoded():
         ("Fwd: Submission: \u201cSalt\u201d", "Salt"),
         ("Stand by Me", "Stand by Me"),
         ("Submission", ""),
+        ("Submission: The Glass Orchard - 3,500 words", "The Glass Orchard"),
+        ('Submission - "Salt" - Jane Writer', "Salt"),
+        ("Story submission: Night Ferry, about 2500 words", "Night Ferry"),
+        ("Submission: 1000 Words of Solitude", "1000 Words of Solitude"),
     ],
 )
 def test_title_from_subject(subject, title):
@@ -276,3 +280,18 @@ def test_attachments_decode_as_the_standard_library_does():
             for p in message_from_bytes(raw, policy=policy.default).iter_attachments()
         ]
         assert [parse(raw).parts["attachments/a.bin"]] == expected, encoded
+
+
+def test_a_title_in_a_noisy_subject_is_trimmed_to_the_manuscripts():
+    from compelling_cli.mail import choose_title
+    from compelling_cli.manuscript import Manuscript
+
+    story = Manuscript(title="THE GLASS ORCHARD")
+    assert choose_title("Fantasy: The Glass Orchard", story, None) == (
+        "The Glass Orchard"
+    )
+    assert choose_title("Something Else", story, None) == "Something Else"
+    assert choose_title("", story, None) == "THE GLASS ORCHARD"
+    assert choose_title("", None, "attachments/the_glass orchard.docx") == (
+        "the glass orchard"
+    )
