@@ -180,6 +180,8 @@ def _parse(msg: EmailMessage, sub_id: str, now: float) -> ParsedMessage:
     story = _extract(submission.manuscript, parts)
     if story is not None:
         submission.word_count = story.word_count
+        if not submission.author and story.byline:
+            submission.author = story.byline  # a From with an address alone
     submission.title = choose_title(
         title_from(subject, author), story, submission.manuscript
     )

@@ -295,3 +295,9 @@ def test_a_title_in_a_noisy_subject_is_trimmed_to_the_manuscripts():
     assert choose_title("", None, "attachments/the_glass orchard.docx") == (
         "the glass orchard"
     )
+
+
+def test_without_a_display_name_the_byline_names_the_author():
+    body = "The Glass Orchard\n\nby Jane Writer\n\nThe orchard rang.\n"
+    sub = parse(make_message(sender="jw1984@example.com", body=body)).submission
+    assert (sub.author, sub.email) == ("Jane Writer", "jw1984@example.com")
