@@ -600,3 +600,20 @@ def test_doc_goes_through_antiword(
 def test_a_doc_antiword_cannot_read() -> None:
     with pytest.raises(ExtractionError, match=r"old\.doc: antiword does not take it"):
         extract(b"\xd0\xcf\x11\xe0" + bytes(1000), "old.doc")
+
+
+def test_html_italics_from_style_sheet_classes_as_google_docs_exports():
+    html = (
+        b'<html><head><style type="text/css">.c1{font-style:italic}'
+        b".c2, .c5{font-weight:700}.c0{font-style:normal}</style></head><body>"
+        b'<p class="c0"><span>The rain </span><span class="c1">would not</span>'
+        b'<span> stop, </span><span class="c5">ever</span>.</p></body></html>'
+    )
+    (paragraph,) = extract(html, "story.html").blocks
+    assert [(r.text, r.italic, r.bold) for r in paragraph.runs] == [
+        ("The rain ", False, False),
+        ("would not", True, False),
+        (" stop, ", False, False),
+        ("ever", False, True),
+        (".", False, False),
+    ]

@@ -25,11 +25,12 @@ class _Html(HTMLParser):
         | {"source", "wbr"}
     )
 
-    def __init__(self) -> None:
+    def __init__(self, classes: dict[str, tuple[bool, bool]] | None = None) -> None:
         super().__init__(convert_charrefs=True)
         self.out = Builder()
         self.open: list[tuple[str, bool, bool]] = []
         self.skip = 0
+        self.classes = classes or {}
 
     def _style(self) -> tuple[bool, bool]:
         return (any(i for _, i, _ in self.open), any(b for _, _, b in self.open))
@@ -47,15 +48,13 @@ class _Html(HTMLParser):
             self.out.end_open()
         if tag in self._VOID or tag in self._SKIP:
             return
-        css = (dict(attrs).get("style") or "").replace(" ", "").lower()
+        found = dict(attrs)
+        italic, bold = _css_style(found.get("style") or "")
+        for name in (found.get("class") or "").split():
+            by_class = self.classes.get(name, (False, False))
+            italic, bold = italic or by_class[0], bold or by_class[1]
         self.open.append(
-            (
-                tag,
-                tag in self._ITALIC or "font-style:italic" in css,
-                tag in self._BOLD
-                or "font-weight:bold" in css
-                or "font-weight:700" in css,
-            )
+            (tag, tag in self._ITALIC or italic, tag in self._BOLD or bold)
         )
 
     def handle_endtag(self, tag: str) -> None:
@@ -74,9 +73,33 @@ class _Html(HTMLParser):
             self.out.text(data.replace("\n", " "), *self._style())
 
 
+_RULE = re.compile(r"((?:\.[\w-]+\s*,?\s*)+)\{([^}]*)\}")
+_ITALIC_CSS = re.compile(r"font-style\s*:\s*(italic|oblique)", re.I)
+_BOLD_CSS = re.compile(r"font-weight\s*:\s*(bold|bolder|[6-9]00)", re.I)
+
+
+def _css_style(css: str) -> tuple[bool, bool]:
+    """Whether declarations such as ``font-style:italic`` make text italic, bold."""
+    return bool(_ITALIC_CSS.search(css)), bool(_BOLD_CSS.search(css))
+
+
+def _styled_classes(text: str) -> dict[str, tuple[bool, bool]]:
+    """Classes a style sheet makes italic or bold, as Google Docs and Word export."""
+    classes: dict[str, tuple[bool, bool]] = {}
+    for sheet in re.findall(r"<style[^>]*>(.*?)</style>", text, re.I | re.S):
+        for selectors, declarations in _RULE.findall(sheet):
+            style = _css_style(declarations)
+            if style == (False, False):
+                continue
+            for name in re.findall(r"\.([\w-]+)", selectors):
+                old = classes.get(name, (False, False))
+                classes[name] = (old[0] or style[0], old[1] or style[1])
+    return classes
+
+
 def from_html(text: str) -> Manuscript:
     """A manuscript from HTML, such as a mail's HTML body."""
-    reader = _Html()
+    reader = _Html(_styled_classes(text))
     reader.feed(text)
     reader.close()
     return assemble(reader.out.close())
