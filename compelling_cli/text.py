@@ -31,6 +31,9 @@ def clean_text(text: str, *, single_line: bool = False) -> str:
     Line ends of every kind become ``\\n``; with ``single_line`` they and tabs become
     spaces.
     """
+    if text.isprintable():
+        # Nothing to remove: every character the patterns below take is unprintable.
+        return " ".join(text.split()) if single_line else text
     if _PAIRS.search(text):
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     text = _CONTROLS.sub("", NEWLINES.sub("\n", text))
