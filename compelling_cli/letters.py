@@ -21,7 +21,7 @@ from string import Template
 
 from .config import Settings
 from .errors import ConfigError
-from .mail import decode_words
+from .mail import POLICY, decode_words
 from .model import State, Submission
 
 FIELDS = (
@@ -153,7 +153,7 @@ def compose(
     reply_to: Submission | None = None,
 ) -> EmailMessage:
     """The letter as a message; with ``reply_to``, in that author's thread."""
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     sender = settings.sender
     message["From"] = _address(
         settings.magazine_name if settings.magazine else "", sender
