@@ -133,11 +133,15 @@ class AwsStore(Store):
                     Key=self.part_key(submission.id, name),
                     CopySource={"Bucket": source_bucket, "Key": source_key},
                 )
+        return self._put_new(to_item(submission), f"cannot record {submission.id}")
+
+    def _put_new(self, item: dict[str, Any], what: str) -> bool:
+        """Write ``item`` unless one with its id exists; False if one did."""
         try:
-            with self._errors(f"cannot record {submission.id}"):
+            with self._errors(what):
                 self.dynamodb.put_item(
                     TableName=self.table,
-                    Item=to_item(submission),
+                    Item=item,
                     ConditionExpression="attribute_not_exists(id)",
                 )
         except StoreError as exc:
@@ -378,19 +382,10 @@ class AwsStore(Store):
     # letters are due" with one Query, and every change of status is conditional.
 
     def queue_letter(self, letter: QueuedLetter) -> None:
-        try:
-            with self._errors(f"cannot queue the letter {letter.id}"):
-                self.dynamodb.put_item(
-                    TableName=self.table,
-                    Item=_letter_item(letter),
-                    ConditionExpression="attribute_not_exists(id)",
-                )
-        except StoreError as exc:
-            if error_code(exc.__cause__) == "ConditionalCheckFailedException":
-                raise ConflictError(
-                    f"the letter {letter.id} is queued already"
-                ) from None
-            raise
+        if not self._put_new(
+            _letter_item(letter), f"cannot queue the letter {letter.id}"
+        ):
+            raise ConflictError(f"the letter {letter.id} is queued already")
 
     def get_letter(self, letter_id: str) -> QueuedLetter:
         item = self._item(letter_id)
