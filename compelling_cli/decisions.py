@@ -29,7 +29,7 @@ from .errors import (
     TransitionError,
     UsageError,
 )
-from .manuscript import Manuscript, extract
+from .manuscript import Manuscript
 from .model import Note, State, Submission, check_transition
 from .outbox import Outbox
 from .queue import LetterStatus, QueuedLetter, letter_id
@@ -345,9 +345,8 @@ class Reading:
 def load_reading(store: Store, sub_id: str) -> Reading:
     """The submission as it is now, and its manuscript extracted."""
     sub = store.get(sub_id)
-    name = sub.manuscript or "body.txt"
     try:
-        return Reading(sub, extract(store.read_part(sub.id, name), name))
+        return Reading(sub, store.read_manuscript(sub))
     except CsfError as exc:
         return Reading(sub, error=exc)
 

@@ -20,7 +20,7 @@ from ..model import State, Submission, iso
 from .app import Session, age, app, print_json, session
 
 if TYPE_CHECKING:
-    from ..manuscript import Manuscript
+    pass
 
 JSON = typer.Option(False, "--json", help="Print one JSON document instead.")
 
@@ -238,7 +238,7 @@ def read(
     run = session(ctx)
     sub = run.store.get(run.resolve(sub_id))
     run.remember(sub.id)
-    story = load_manuscript(run, sub)
+    story = run.store.read_manuscript(sub)
     if as_json or form == "json":
         print_json(manuscript_to_json(story, submission=sub, blind=blind))
     elif form == "markdown":
@@ -251,14 +251,6 @@ def read(
     else:
         view = render_manuscript(story, submission=sub, width=width, blind=blind)
         page_rich(run, view, pager)
-
-
-def load_manuscript(run: Session, sub: Submission) -> Manuscript:
-    """The submission's manuscript, read from its stored part."""
-    from ..manuscript import extract
-
-    name = sub.manuscript or "body.txt"
-    return extract(run.store.read_part(sub.id, name), name)
 
 
 def page(text: str, pager: bool = True) -> None:

@@ -11,6 +11,7 @@ from ..model import Note, State, Submission
 from ..queue import LetterStatus, QueuedLetter
 
 if TYPE_CHECKING:
+    from ..manuscript import Manuscript
     from ..stats import Tally
 
 #: The orders ``Store.list`` knows.
@@ -151,6 +152,13 @@ class Store(ABC):
     @abstractmethod
     def cancel_letter(self, letter_id: str) -> bool:
         """Cancel a queued letter; False if it is being sent or went already."""
+
+    def read_manuscript(self, sub: Submission) -> Manuscript:
+        """The submission's manuscript, extracted from its stored part."""
+        from ..manuscript import extract
+
+        name = sub.manuscript or "body.txt"
+        return extract(self.read_part(sub.id, name), name)
 
     def close(self) -> None:  # noqa: B027 - stores without resources need nothing
         """Release what the store holds open."""
