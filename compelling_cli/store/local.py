@@ -17,22 +17,15 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConflictError, NotFound, StoreError
 from ..model import ID_LENGTH, Note, State, Submission
 from ..queue import LetterStatus, QueuedLetter
-from ..stats import (
-    DAY,
-    DECISIONS,
-    FIRST_MONDAY,
-    PACE_DAYS,
-    WEEK,
-    Tally,
-    ranks_needed,
-    spread,
-)
 from .base import Store, check_sort
+
+if TYPE_CHECKING:
+    from ..stats import Tally
 
 DATABASE = "library.sqlite3"
 _RUN = itertools.count()
@@ -286,6 +279,17 @@ class LocalStore(Store):
         progress: Callable[[int, int], None] | None = None,
     ) -> Tally:
         """Three aggregate queries, and one per kind of decision for its ranks."""
+        from ..stats import (
+            DAY,
+            DECISIONS,
+            FIRST_MONDAY,
+            PACE_DAYS,
+            WEEK,
+            Tally,
+            ranks_needed,
+            spread,
+        )
+
         start = -(2**62) if since is None else since
         tally = Tally(counts=dict.fromkeys(State, 0))
         decided: dict[State, int] = {}
